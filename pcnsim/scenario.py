@@ -1,0 +1,351 @@
+"""Scenario files: the validated parameters of one run.
+
+Every field has a documented default, so a scenario file only states what it
+changes. Unknown keys and out-of-range values are rejected at load time with
+one line naming the file, the field path and what is allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+STYLES = ("competing", "collaborating", "compromising", "avoiding", "accommodating")
+AUTHORISATIONS = ("full", "specified", "observe")
+MODES = ("productive", "avoided", "destructive")
+
+Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNeg = Annotated[float, Field(ge=0.0)]
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be run; the message is one line for the user."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Spread(_Section):
+    """A per-entity quantity drawn from a normal distribution, then clipped."""
+
+    mean: float
+    sd: NonNeg = 0.0
+
+
+class Network(_Section):
+    practices: Annotated[int, Field(ge=2, le=100_000)] = 5
+    topology: Literal["complete", "small_world", "random"] = "complete"
+    degree: Annotated[int, Field(ge=1)] = 4
+    rewire: Unit = 0.1
+    history_years: Spread = Spread(mean=3.0, sd=2.0)
+
+    @model_validator(mode="after")
+    def _degree_fits(self):
+        if self.topology != "complete" and self.degree >= self.practices:
+            raise ValueError(f"degree must be below practices ({self.practices}) for a {self.topology} network")
+        return self
+
+
+class StyleMix(_Section):
+    """Share of practices with each Thomas-Kilmann conflict-handling style."""
+
+    competing: NonNeg = 0.2
+    collaborating: NonNeg = 0.2
+    compromising: NonNeg = 0.2
+    avoiding: NonNeg = 0.2
+    accommodating: NonNeg = 0.2
+
+    @model_validator(mode="after")
+    def _some_weight(self):
+        if sum(self.model_dump().values()) <= 0:
+            raise ValueError("at least one style needs a positive share")
+        return self
+
+
+class AuthorisationMix(_Section):
+    """Share of representatives authorised fully, on specified matters, or to observe only."""
+
+    full: NonNeg = 0.6
+    specified: NonNeg = 0.3
+    observe: NonNeg = 0.1
+
+    @model_validator(mode="after")
+    def _some_weight(self):
+        if sum(self.model_dump().values()) <= 0:
+            raise ValueError("at least one authorisation level needs a positive share")
+        return self
+
+
+DEFAULT_DIMENSIONS = ["social_justice", "income_generation", "clinical_quality", "efficiency", "sustainability"]
+
+
+class Practices(_Section):
+    list_size: Spread = Spread(mean=8000.0, sd=2500.0)
+    value_dimensions: Annotated[list[str], Field(min_length=1, max_length=20)] = DEFAULT_DIMENSIONS
+    value_distribution: Literal["normal", "uniform"] = "normal"
+    value_spread: Unit = 0.15
+    stakes: Spread = Spread(mean=0.3, sd=0.1)
+    core_demand: Spread = Spread(mean=0.85, sd=0.03)
+    styles: StyleMix = StyleMix()
+    authorisation: AuthorisationMix = AuthorisationMix()
+    initial_ownership: Unit = 0.3
+
+    @model_validator(mode="after")
+    def _dimensions_unique(self):
+        if len(set(self.value_dimensions)) != len(self.value_dimensions):
+            raise ValueError("value_dimensions must be distinct names")
+        return self
+
+
+class Values(_Section):
+    confidence: Annotated[float, Field(gt=0.0, le=2.0)] = 0.35
+    convergence: Annotated[float, Field(gt=0.0, le=0.5)] = 0.2
+    trust_modulation: Unit = 0.5
+    stakes_amplification: Annotated[float, Field(ge=0.0, le=10.0)] = 1.0
+    workload_stakes: Annotated[float, Field(ge=0.0, le=10.0)] = 2.0
+    cluster_tolerance: Annotated[float, Field(gt=0.0, le=1.0)] = 0.05
+
+
+class Trust(_Section):
+    initial: Unit = 0.3
+    history_gain: Unit = 0.3
+    history_scale_years: Annotated[float, Field(gt=0.0)] = 4.0
+    initial_noise: NonNeg = 0.05
+    gain: Unit = 0.04
+    loss: Unit = 0.25
+    productive_ratio: Unit = 0.5
+    imposition_loss: Unit = 0.05
+    tension_erosion: Unit = 0.01
+    trusted_threshold: Unit = 0.5
+
+
+Propensity = tuple[NonNeg, NonNeg, NonNeg]
+
+
+class Propensities(_Section):
+    """Per style, the relative weights of productive, avoided and destructive handling."""
+
+    competing: Propensity = (0.3, 0.1, 0.6)
+    collaborating: Propensity = (0.8, 0.1, 0.1)
+    compromising: Propensity = (0.6, 0.25, 0.15)
+    avoiding: Propensity = (0.1, 0.8, 0.1)
+    accommodating: Propensity = (0.3, 0.6, 0.1)
+
+    @model_validator(mode="after")
+    def _rows_positive(self):
+        for style, row in self.model_dump().items():
+            if sum(row) <= 0:
+                raise ValueError(f"{style} needs at least one positive weight")
+        return self
+
+
+class Conflict(_Section):
+    propensities: Propensities = Propensities()
+    tension_decay: Unit = 0.02
+    tension_resolve: Unit = 0.5
+
+
+class Meetings(_Section):
+    per_step: Annotated[int, Field(ge=0, le=10_000_000)] = 5
+    agreement_memory_weeks: Annotated[float, Field(ge=1.0)] = 13.0
+
+
+class Leadership(_Section):
+    facilitation: Unit = 0.5
+    cd_wte: Unit = 0.25
+    cd_need: Annotated[float, Field(gt=0.0, le=1.0)] = 0.15
+    cd_admin: NonNeg = 0.1
+    impose_rate: Unit = 0.2
+    facilitation_protects: Unit = 0.5
+
+
+class Focus(_Section):
+    """How the PCN splits its strategic attention across the three drivers (000)."""
+
+    mandates: Unit = 0.4
+    stabilise: Unit = 0.4
+    partners: Unit = 0.2
+
+    @model_validator(mode="after")
+    def _sums_to_one(self):
+        total = self.mandates + self.stabilise + self.partners
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"mandates + stabilise + partners must sum to 1 (got {total:g})")
+        return self
+
+
+class MandateStream(_Section):
+    """A set of national requirements arriving on one schedule."""
+
+    kind: Literal["constant", "ramp", "step", "phased"] = "constant"
+    count: Annotated[int, Field(ge=1, le=10_000)] = 5
+    total_effort: NonNeg = 10.0
+    start_week: Annotated[int, Field(ge=0)] = 0
+    span_weeks: Annotated[int, Field(ge=0)] = 208
+    first_wave: Annotated[int, Field(ge=0)] = 0
+    lead_weeks: Annotated[int, Field(ge=1)] = 52
+    milestones: Annotated[int, Field(ge=1, le=52)] = 4
+    funding: Unit = 0.0
+
+    @model_validator(mode="after")
+    def _wave_fits(self):
+        if self.first_wave > self.count:
+            raise ValueError(f"first_wave ({self.first_wave}) cannot exceed count ({self.count})")
+        return self
+
+
+class Decisions(_Section):
+    decision_lead_weeks: Annotated[int, Field(ge=0)] = 2
+    commit_full: Unit = 1.0
+    commit_specified: Unit = 0.5
+    commit_observe: Unit = 0.2
+
+
+class Delivery(_Section):
+    compliance_efficiency: Unit = 0.7
+    overtime: Unit = 0.15
+    arrs_support: NonNeg = 0.05
+    ownership_rate: Unit = 0.1
+    meeting_ownership_rate: Unit = 0.02
+
+
+class Wellbeing(_Section):
+    burnout_rate: NonNeg = 0.5
+    recovery_rate: Unit = 0.02
+    capacity_loss: Unit = 0.5
+    disengage_at: Annotated[float, Field(gt=0.0, le=1.0)] = 0.7
+    reengage_at: Unit = 0.4
+
+    @model_validator(mode="after")
+    def _hysteresis(self):
+        if self.reengage_at >= self.disengage_at:
+            raise ValueError("reengage_at must be below disengage_at")
+        return self
+
+
+class Scenario(_Section):
+    name: str = "unnamed"
+    description: str = ""
+    steps: Annotated[int, Field(ge=1, le=1_000_000)] = 260
+    seed: Annotated[int, Field(ge=0)] = 0
+    network: Network = Network()
+    practices: Practices = Practices()
+    values: Values = Values()
+    trust: Trust = Trust()
+    conflict: Conflict = Conflict()
+    meetings: Meetings = Meetings()
+    leadership: Leadership = Leadership()
+    focus: Focus = Focus()
+    mandates: list[MandateStream] = []
+    decisions: Decisions = Decisions()
+    delivery: Delivery = Delivery()
+    wellbeing: Wellbeing = Wellbeing()
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    """Field names allowed at the parent of an error location, for 'unknown key' messages."""
+    model: Any = Scenario
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        annotation = model.model_fields[part].annotation
+        model = get_args(annotation)[0] if get_origin(annotation) is list else annotation
+    return list(model.model_fields)
+
+
+def _describe(error: dict) -> tuple[str, str]:
+    loc = tuple(error["loc"])
+    path = ".".join(str(p) for p in loc) or "(top level)"
+    if error["type"] == "extra_forbidden":
+        return path, "unknown key; allowed: " + ", ".join(_allowed_keys(loc))
+    message = error["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    if "input" in error and error["type"] not in ("missing",) and not isinstance(error["input"], dict):
+        message += f" (got {error['input']!r})"
+    return path, message
+
+
+def validate(data: Any, source: str) -> Scenario:
+    """Validate a mapping as a Scenario, raising ScenarioError with one line."""
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}: the file must hold a mapping of scenario fields, not {type(data).__name__}")
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        path, message = _describe(exc.errors()[0])
+        more = len(exc.errors()) - 1
+        suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        raise ScenarioError(f"{source}: {path}: {message}{suffix}") from None
+
+
+def read_yaml(path: Path) -> Any:
+    """Load a YAML file safely, turning I/O and syntax problems into ScenarioError."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: no such file") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot read ({exc.__class__.__name__})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ScenarioError(f"{path}: malformed YAML{where}: {problem}") from None
+
+
+def apply_overrides(data: dict, overrides: list[str], source: str) -> dict:
+    """Apply `dotted.key=value` overrides (list items by index, e.g. mandates.0.count=3).
+
+    Values are parsed as YAML, so numbers, booleans and lists keep their types.
+    """
+    data = copy.deepcopy(data)
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise ScenarioError(f"{source}: --set {item!r}: expected dotted.key=value")
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            raise ScenarioError(f"{source}: --set {key}: cannot parse value {raw!r}") from None
+        *parents, last = key.split(".")
+        node: Any = data
+        for depth, part in enumerate(parents + [last]):
+            here = ".".join(parents[: depth + 1]) if depth < len(parents) else key
+            if isinstance(node, list):
+                if not part.isdigit() or int(part) >= len(node):
+                    raise ScenarioError(f"{source}: --set {key}: {here} needs an index below {len(node)}")
+                part = int(part)
+            elif not isinstance(node, dict):
+                raise ScenarioError(f"{source}: --set {key}: {here} is inside a value, not a section")
+            if depth == len(parents):
+                node[part] = value
+            else:
+                if isinstance(node, dict) and part not in node:
+                    node[part] = {}
+                node = node[part]
+    return data
+
+
+def load(path: str | Path, overrides: list[str] | None = None) -> Scenario:
+    """Read, override and validate a scenario file."""
+    data = read_yaml(Path(path))
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: the file must hold a mapping of scenario fields, not {type(data).__name__}")
+    if overrides:
+        data = apply_overrides(data, overrides, f"{path} (--set)")
+    return validate(data, str(path))
+
+
+def dump(scenario: Scenario) -> str:
+    """The fully resolved scenario as YAML: every field, enough to rerun exactly."""
+    return yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False)
