@@ -1,0 +1,194 @@
+"""The `pcnsim` command line: run, validate and compare scenarios.
+
+Bad input of any kind ends with one line on stderr starting with `error:` and
+exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .compare import crossover, replicate, summarise
+from .model import PCNModel
+from .plot import comparison_figure, outcomes_figure
+from .scenario import AUTHORISATIONS, STYLES, ScenarioError, dump, load
+
+COMPARED = ["milestones_met", "mean_trust", "agreement_share", "ownership"]
+SUMMARY = ["mean_trust", "min_trust", "agreement_share", "value_dispersion", "latent_tension",
+           "milestones_met", "milestones_due", "ownership", "passive_compliance", "disengaged", "burnout"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2, as for every other bad input
+        raise ScenarioError(f"{self.prog}: {message}")
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = _non_negative(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be 1 or more, got 0")
+    return value
+
+
+def _output_dir(path: str) -> Path:
+    out = Path(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ScenarioError(f"--out {path}: cannot create directory ({exc.strerror})") from None
+    return out
+
+
+def _resolved(args) -> "Scenario":  # noqa: F821
+    overrides = list(args.set or [])
+    if getattr(args, "seed", None) is not None:
+        overrides.append(f"seed={args.seed}")
+    if getattr(args, "steps", None) is not None:
+        overrides.append(f"steps={args.steps}")
+    return load(args.scenario, overrides)
+
+
+def _agents_table(model: PCNModel) -> pd.DataFrame:
+    st, dims = model.state, model.params.practices.value_dimensions
+    table = pd.DataFrame({
+        "practice": np.arange(len(st.stakes)),
+        "list_size": st.list_size.round().astype(int),
+        "style": [STYLES[s] for s in st.style],
+        "authorisation": [AUTHORISATIONS[a] for a in st.authorisation],
+        "stake": st.stakes,
+        "core_demand": st.core_demand,
+        "capacity": st.capacity,
+        "burnout": st.burnout,
+        "ownership": st.ownership,
+        "engagement": [agent.engagement for agent in sorted(model.agents, key=lambda a: a.index)],
+    })
+    for d, name in enumerate(dims):
+        table[name] = st.values[:, d]
+    return table
+
+
+def cmd_run(args) -> None:
+    scenario = _resolved(args)
+    out = _output_dir(args.out)
+    model = PCNModel(scenario)
+    timeseries = model.run()
+    st = model.state
+    timeseries.to_csv(out / "timeseries.csv", index=False)
+    _agents_table(model).to_csv(out / "agents.csv", index=False)
+    pd.DataFrame({"source": st.src, "target": st.dst, "trust": st.trust, "history_years": st.history,
+                  "tension": st.tension}).to_csv(out / "edges.csv", index=False)
+    (out / "scenario.yaml").write_text(dump(scenario), encoding="utf-8")
+    outcomes_figure(timeseries, f"{scenario.name} (seed {scenario.seed})", out / "outcomes.png")
+    checkpoints = sorted({s for s in (0, 26, 52, 156, scenario.steps) if s <= scenario.steps})
+    table = timeseries.set_index("step").loc[checkpoints, SUMMARY].T
+    table.columns = [f"week {c}" for c in checkpoints]
+    print(f"{scenario.name}: {scenario.network.practices} practices, {scenario.steps} weeks, seed {scenario.seed}")
+    print(table.to_string(float_format=lambda x: f"{x:.3f}"))
+    print(f"wrote timeseries.csv, agents.csv, edges.csv, scenario.yaml, outcomes.png to {out}")
+
+
+def cmd_validate(args) -> None:
+    scenario = load(args.scenario)
+    print(f"{args.scenario}: ok ({scenario.name}: {scenario.network.practices} practices, "
+          f"{scenario.steps} steps, {len(scenario.mandates)} mandate stream(s))")
+
+
+def cmd_compare(args) -> None:
+    first, second = load(args.first, args.set or []), load(args.second, args.set or [])
+    if args.steps is not None:
+        first, second = (s.model_copy(update={"steps": args.steps}) for s in (first, second))
+    if first.steps != second.steps:
+        raise ScenarioError(f"{args.second}: steps: must equal {args.first}'s steps ({first.steps}) to compare; "
+                            "use --steps")
+    out = _output_dir(args.out)
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    summaries, labels = [], []
+    for scenario in (first, second):
+        label = scenario.name if scenario.name not in labels else f"{scenario.name} (2)"
+        labels.append(label)
+
+        def progress(done, label=label):
+            print(f"\r{label}: {done}/{len(seeds)} runs", end="", file=sys.stderr, flush=True)
+
+        runs = replicate(scenario, seeds, progress)
+        print(file=sys.stderr)
+        summaries.append(summarise(runs, COMPARED).assign(scenario=label))
+        (out / f"{label.replace(' ', '_')}.yaml").write_text(dump(scenario), encoding="utf-8")
+    summary = pd.concat(summaries, ignore_index=True)
+    summary.to_csv(out / "comparison.csv", index=False)
+    means = summary.pivot_table(index="step", columns=["outcome", "scenario"], values="mean")
+    met = means["milestones_met"]
+    cross = crossover(met[labels[0]], met[labels[1]])
+    comparison_figure(summary, COMPARED, cross, out / "comparison.png")
+    checkpoints = sorted({s for s in (26, 52, 156, first.steps) if s <= first.steps})
+    rows = []
+    for outcome in COMPARED:
+        for label in labels:
+            rows.append([outcome, label] + [means.loc[c, (outcome, label)] for c in checkpoints])
+    table = pd.DataFrame(rows, columns=["outcome", "scenario"] + [f"week {c}" for c in checkpoints])
+    table.to_csv(out / "checkpoints.csv", index=False)
+    print(f"{labels[0]} vs {labels[1]}: mean of {len(seeds)} seeds ({seeds[0]}..{seeds[-1]})")
+    print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    if cross is None:
+        print(f"crossover: {labels[1]} does not overtake {labels[0]} on milestones met within {first.steps} weeks")
+    else:
+        print(f"crossover: {labels[1]} overtakes {labels[0]} on milestones met from week {cross} on")
+    print(f"wrote comparison.csv, checkpoints.csv, comparison.png and the resolved scenarios to {out}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="pcnsim", description="Simulate collaboration in a Primary Care Network.")
+    parser.add_argument("--version", action="version", version=f"pcnsim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run one scenario and write its outputs")
+    run.add_argument("scenario", help="scenario YAML file")
+    run.add_argument("--seed", type=_non_negative, help="random seed (default: the scenario's)")
+    run.add_argument("--steps", type=_positive, help="weeks to simulate (default: the scenario's)")
+    run.add_argument("--out", default="out", help="output directory (default: out)")
+    run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field, e.g. values.confidence=0.2")
+    run.set_defaults(func=cmd_run)
+
+    check = sub.add_parser("validate", help="check a scenario file without running it")
+    check.add_argument("scenario")
+    check.set_defaults(func=cmd_validate)
+
+    cmp_ = sub.add_parser("compare", help="compare two scenarios over many seeds (e.g. race vs trust_first)")
+    cmp_.add_argument("first", help="scenario expected ahead early (e.g. scenarios/race.yaml)")
+    cmp_.add_argument("second", help="scenario it is compared with (e.g. scenarios/trust_first.yaml)")
+    cmp_.add_argument("--seeds", type=_positive, default=30, help="replicates per scenario (default: 30)")
+    cmp_.add_argument("--first-seed", type=_non_negative, default=0, help="first seed (default: 0)")
+    cmp_.add_argument("--steps", type=_positive, help="weeks to simulate (default: the scenarios')")
+    cmp_.add_argument("--out", default="out/compare", help="output directory (default: out/compare)")
+    cmp_.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field in both scenarios")
+    cmp_.set_defaults(func=cmd_compare)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        args.func(args)
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,49 @@
+"""Two scenarios over many seeds: mean curves with 95% confidence intervals, and the crossover step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .model import PCNModel
+from .scenario import Scenario
+
+
+def replicate(scenario: Scenario, seeds: list[int], progress: Callable[[int], None] | None = None) -> pd.DataFrame:
+    """Run a scenario once per seed; one long table with a `seed` column."""
+    frames = []
+    for done, seed in enumerate(seeds, start=1):
+        frames.append(PCNModel(scenario, seed=seed).run().assign(seed=seed))
+        if progress:
+            progress(done)
+    return pd.concat(frames, ignore_index=True)
+
+
+def summarise(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
+    """Per step and outcome: n, mean, sd and a t-based 95% confidence interval of the mean."""
+    grouped = runs.groupby("step")[outcomes]
+    mean, sd, n = grouped.mean(), grouped.std(ddof=1), grouped.count()
+    half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+    long = {
+        name: frame.reset_index().melt(id_vars="step", var_name="outcome", value_name=name)
+        for name, frame in {"n": n, "mean": mean, "sd": sd, "half": half}.items()
+    }
+    table = long["n"]
+    for name in ("mean", "sd", "half"):
+        table = table.merge(long[name], on=["step", "outcome"])
+    table["ci_low"] = table["mean"] - table["half"]
+    table["ci_high"] = table["mean"] + table["half"]
+    return table.drop(columns="half")[["outcome", "step", "n", "mean", "sd", "ci_low", "ci_high"]]
+
+
+def crossover(first: pd.Series, second: pd.Series) -> int | None:
+    """First step from which `second` stays strictly above `first` to the end; None if it never does."""
+    ahead = (second - first) > 0
+    if not ahead.iloc[-1]:
+        return None
+    behind = np.flatnonzero(~ahead.to_numpy())
+    start = behind[-1] + 1 if len(behind) else 0
+    return int(ahead.index[start])

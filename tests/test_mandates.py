@@ -1,0 +1,38 @@
+import numpy as np
+import pytest
+
+from pcnsim import mandates
+from pcnsim.scenario import MandateStream
+
+
+def test_arrival_patterns():
+    step = mandates.arrival_weeks(MandateStream(kind="step", count=4, start_week=10))
+    assert (step == 10).all()
+    constant = mandates.arrival_weeks(MandateStream(kind="constant", count=4, span_weeks=200))
+    assert np.ptp(np.diff(constant)) <= 1 and constant[0] == 0
+    ramp = mandates.arrival_weeks(MandateStream(kind="ramp", count=6, span_weeks=200))
+    assert (np.diff(np.diff(ramp)) <= 1).all() and np.diff(ramp)[0] > np.diff(ramp)[-1]
+    phased = mandates.arrival_weeks(MandateStream(kind="phased", count=5, first_wave=2, start_week=3, span_weeks=156))
+    assert list(phased[:2]) == [3, 3] and phased[-1] == 3 + 156 and (np.diff(phased[1:]) > 0).all()
+
+
+@pytest.mark.parametrize("kind", ["constant", "ramp", "step", "phased"])
+def test_schedule_keeps_total_effort_and_stages(kind):
+    streams = [MandateStream(kind=kind, count=5, total_effort=12.0, first_wave=2, lead_weeks=30, milestones=3),
+               MandateStream(kind="constant", count=2, total_effort=1.0, milestones=1)]
+    sched = mandates.build(streams)
+    assert sched.effort.sum() == pytest.approx(13.0)
+    assert sched.stage_exists.sum() == 5 * 3 + 2 * 1
+    last = sched.stage_exists.sum(axis=1) - 1
+    assert np.allclose(sched.target[np.arange(sched.size), last], sched.effort)
+    assert (sched.due[np.arange(sched.size), last] == sched.arrival + np.array([30] * 5 + [52] * 2)).all()
+
+
+def test_required_rate_rises_as_a_deadline_nears():
+    sched = mandates.build([MandateStream(kind="step", count=1, total_effort=4.0, lead_weeks=40, milestones=1)])
+    started = np.array([True])
+    early = mandates.required_rates(sched, np.zeros(1), 1, started)[0]
+    late = mandates.required_rates(sched, np.zeros(1), 35, started)[0]
+    assert late > early
+    assert mandates.required_rates(sched, np.zeros(1), 1, np.array([False]))[0] == 0
+    assert mandates.required_rates(sched, np.array([4.0]), 10, started)[0] == 0
