@@ -10,14 +10,11 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from . import __version__
-from .compare import crossover, replicate, summarise
-from .model import PCNModel
-from .plot import comparison_figure, outcomes_figure
 from .scenario import AUTHORISATIONS, STYLES, ScenarioError, dump, load
+
+# Mesa, pandas and matplotlib are imported inside the commands that use them, so
+# `validate` and every error message come back in a fraction of a second.
 
 COMPARED = ["milestones_met", "mean_trust", "agreement_share", "ownership"]
 SUMMARY = ["mean_trust", "min_trust", "agreement_share", "value_dispersion", "latent_tension",
@@ -55,7 +52,7 @@ def _output_dir(path: str) -> Path:
     return out
 
 
-def _resolved(args) -> "Scenario":  # noqa: F821
+def _resolved(args):
     overrides = list(args.set or [])
     if getattr(args, "seed", None) is not None:
         overrides.append(f"seed={args.seed}")
@@ -64,7 +61,10 @@ def _resolved(args) -> "Scenario":  # noqa: F821
     return load(args.scenario, overrides)
 
 
-def _agents_table(model: PCNModel) -> pd.DataFrame:
+def _agents_table(model):
+    import numpy as np
+    import pandas as pd
+
     st, dims = model.state, model.params.practices.value_dimensions
     table = pd.DataFrame({
         "practice": np.arange(len(st.stakes)),
@@ -84,6 +84,11 @@ def _agents_table(model: PCNModel) -> pd.DataFrame:
 
 
 def cmd_run(args) -> None:
+    import pandas as pd
+
+    from .model import PCNModel
+    from .plot import outcomes_figure
+
     scenario = _resolved(args)
     out = _output_dir(args.out)
     model = PCNModel(scenario)
@@ -110,6 +115,11 @@ def cmd_validate(args) -> None:
 
 
 def cmd_compare(args) -> None:
+    import pandas as pd
+
+    from .compare import crossover, replicate, summarise
+    from .plot import comparison_figure
+
     first, second = load(args.first, args.set or []), load(args.second, args.set or [])
     if args.steps is not None:
         first, second = (s.model_copy(update={"steps": args.steps}) for s in (first, second))
