@@ -7,6 +7,7 @@ exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -162,6 +163,100 @@ def cmd_compare(args) -> None:
     print(f"wrote comparison.csv, checkpoints.csv, comparison.png and the resolved scenarios to {out}")
 
 
+def _sweep_figure(out: Path, experiment, table, summary) -> str:
+    from .plot import phase_diagram, sweep_curves
+
+    varied = [c for c in ["scenario", *experiment.parameters] if table[c].nunique() > 1] or ["scenario"]
+    outcomes = [o for o in experiment.figure.outcomes if o in set(summary["outcome"])]
+    numeric = [c for c in varied if c != "scenario"]
+    if experiment.design == "factorial" and len(varied) == 2 and len(numeric) == 2:
+        phase_diagram(summary, outcomes, numeric[0], numeric[1], out / "figure")
+        return "phase diagram"
+    by = experiment.figure.by if experiment.figure.by in table.columns else "scenario"
+    cross = sweep_curves(summary, outcomes, by, varied, experiment.figure.crossover, out / "figure")
+    return "curves" + (f"; crossover on {experiment.figure.crossover} at week {cross}" if cross is not None else "")
+
+
+def cmd_sweep(args) -> None:
+    import yaml
+
+    from . import experiment as experiments
+    from . import sweep
+
+    experiment, folder = experiments.load(args.experiment)
+    out = _output_dir(args.out or f"results/{experiment.name}")
+    if args.resume and not (out / "runs.parquet").exists():
+        raise ScenarioError(f"--resume: {out} holds no sweep to resume (no runs.parquet)")
+    table = sweep.run(experiment, folder, args.experiment, out, workers=args.workers, scheduler=args.scheduler)
+    (out / "experiment.yaml").write_text(yaml.safe_dump(experiment.model_dump(mode="json"), sort_keys=False))
+    summary = sweep.summarise(out, table, experiment.outcomes)
+    summary.to_csv(out / "summary.csv", index=False)
+    counts = table["status"].value_counts()
+    print(f"{experiment.name}: {counts.get('ok', 0)} runs ok, {counts.get('failed', 0)} failed, "
+          f"{counts.get('pending', 0)} pending, in {out}")
+    if counts.get("failed", 0):
+        first = table[table["status"] == "failed"].iloc[0]
+        print(f"first failure: run {first['run_id']}: {first['error']}")
+    if not summary.empty:
+        print(f"figure: {out / 'figure.png'} ({_sweep_figure(out, experiment, table, summary)})")
+
+
+def _finished_sweep(folder: str):
+    import pandas as pd
+
+    from .experiment import Experiment
+
+    out = Path(folder)
+    for name in ("runs.parquet", "summary.csv", "experiment.yaml"):
+        if not (out / name).exists():
+            raise ScenarioError(f"{out}: no {name}; run `pcnsim sweep EXPERIMENT --out {out}` first")
+    from .scenario import read_yaml
+
+    experiment = Experiment.model_validate(read_yaml(out / "experiment.yaml"))
+    return out, experiment, pd.read_parquet(out / "runs.parquet"), pd.read_csv(out / "summary.csv")
+
+
+def cmd_plot(args) -> None:
+    from .plot import phase_diagram, sweep_curves
+
+    out, experiment, table, summary = _finished_sweep(args.folder)
+    outcomes = args.outcome or experiment.figure.outcomes
+    unknown = sorted(set(outcomes) - set(summary["outcome"]))
+    if unknown:
+        raise ScenarioError(f"--outcome {unknown[0]}: not in this sweep; recorded: {', '.join(experiment.outcomes)}")
+    if args.by and args.by not in table.columns:
+        raise ScenarioError(f"--by {args.by}: not a column of the design; choose from scenario, "
+                            + ", ".join(experiment.parameters))
+    stem = Path(args.out).with_suffix("") if args.out else out / "plot"
+    varied = [c for c in ["scenario", *experiment.parameters] if table[c].nunique() > 1] or ["scenario"]
+    numeric = [c for c in varied if c != "scenario"]
+    if args.phase:
+        if len(numeric) != 2:
+            raise ScenarioError(f"--phase: needs exactly two varied parameters; this sweep varies {numeric}")
+        phase_diagram(summary, outcomes, numeric[0], numeric[1], stem)
+    else:
+        sweep_curves(summary, outcomes, args.by or experiment.figure.by if (args.by or experiment.figure.by) in
+                     table.columns else "scenario", varied, experiment.figure.crossover, stem)
+    print(f"wrote {stem.with_suffix('.png')} and {stem.with_suffix('.svg')}")
+
+
+def cmd_sensitivity(args) -> None:
+    from .plot import sensitivity_figure
+    from .sensitivity import analyze
+
+    out, experiment, table, summary = _finished_sweep(args.folder)
+    indices = analyze(experiment, table, summary, str(out / "experiment.yaml"))
+    indices.to_csv(out / "sensitivity.csv", index=False)
+    measure = "ST" if experiment.design == "sobol" else "mu_star"
+    sensitivity_figure(indices, measure, out / "sensitivity")
+    last = indices[indices["step"] == indices["step"].max()]
+    shown = ["outcome", "parameter"] + [c for c in ("S1", "S1_conf", "ST", "ST_conf", "mu_star", "mu_star_conf", "sigma")
+                                        if c in last.columns]
+    print(f"{experiment.design} indices at week {int(indices['step'].max())} (95% CI half-widths in *_conf):")
+    print(last[shown].to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    print(f"wrote sensitivity.csv (all {indices['step'].nunique()} time points) and sensitivity.png/svg to {out}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="pcnsim", description="Simulate collaboration in a Primary Care Network.")
     parser.add_argument("--version", action="version", version=f"pcnsim {__version__}")
@@ -188,6 +283,27 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--out", default="out/compare", help="output directory (default: out/compare)")
     cmp_.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field in both scenarios")
     cmp_.set_defaults(func=cmd_compare)
+
+    sw = sub.add_parser("sweep", help="run an experiment: scenarios and parameters over many replicates")
+    sw.add_argument("experiment", help="experiment YAML file")
+    sw.add_argument("--out", help="output folder (default: results/<experiment name>)")
+    sw.add_argument("--workers", type=_positive, default=os.cpu_count() or 1, help="local worker processes")
+    sw.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://HOST:8786")
+    sw.add_argument("--resume", action="store_true", help="finish an interrupted sweep (rerunning into the same "
+                    "folder does the same)")
+    sw.set_defaults(func=cmd_sweep)
+
+    pl = sub.add_parser("plot", help="outcome curves (mean, 95%% CI) or a phase diagram of a finished sweep")
+    pl.add_argument("folder", help="a sweep's output folder")
+    pl.add_argument("--outcome", action="append", help="outcome to plot (repeatable; default: the experiment's figure)")
+    pl.add_argument("--by", help="colour lines by this design column (default: scenario)")
+    pl.add_argument("--phase", action="store_true", help="heatmap of final means over the two varied parameters")
+    pl.add_argument("--out", help="file stem for the PNG and SVG (default: FOLDER/plot)")
+    pl.set_defaults(func=cmd_plot)
+
+    se = sub.add_parser("sensitivity", help="Sobol or Morris indices over time of a finished sweep")
+    se.add_argument("folder", help="a sweep's output folder (sobol or morris design)")
+    se.set_defaults(func=cmd_sensitivity)
     return parser
 
 

@@ -60,3 +60,80 @@ def comparison_figure(summary: pd.DataFrame, outcomes: list[str], crossover: int
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def _label(rows: pd.DataFrame, varied: list[str]) -> str:
+    first = rows.iloc[0]
+    return ", ".join(f"{k}={first[k]:g}" if isinstance(first[k], float) else f"{first[k]}" for k in varied)
+
+
+def sweep_curves(summary: pd.DataFrame, outcomes: list[str], by: str, varied: list[str],
+                 crossover_outcome: str | None, stem: Path) -> int | None:
+    """Mean curves with 95% bands, one line per design point, coloured by `by`; PNG and SVG.
+
+    Returns the crossover step on `crossover_outcome` (second group overtaking the first), if asked for.
+    """
+    from .compare import crossover
+
+    groups = list(dict.fromkeys(summary[by]))
+    colours = {g: f"C{i % 10}" for i, g in enumerate(groups)}
+    cross = None
+    if crossover_outcome is not None and len(groups) >= 2:
+        means = summary[summary["outcome"] == crossover_outcome].groupby([by, "step"])["mean"].mean()
+        cross = crossover(means.loc[groups[0]], means.loc[groups[1]])
+    fig, axes = plt.subplots(1, len(outcomes), figsize=(4.2 * len(outcomes), 3.8), sharex=True, squeeze=False)
+    for ax, outcome in zip(axes[0], outcomes):
+        for _, rows in summary[summary["outcome"] == outcome].groupby("point", sort=True):
+            ax.plot(rows["step"], rows["mean"], color=colours[rows[by].iloc[0]], label=_label(rows, varied))
+            ax.fill_between(rows["step"], rows["ci_low"], rows["ci_high"], color=colours[rows[by].iloc[0]], alpha=0.2)
+        if cross is not None:
+            ax.axvline(cross, color="grey", linestyle="--", linewidth=1)
+        ax.set_title(outcome.replace("_", " "))
+        ax.set_xlabel("week")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    if len(labels) <= 12:
+        axes[0][0].legend(handles, labels, fontsize=7)
+    if cross is not None:
+        fig.suptitle(f"{groups[1]} overtakes {groups[0]} on {crossover_outcome.replace('_', ' ')} from week {cross}"
+                     " (mean, 95% CI)")
+    fig.tight_layout()
+    for suffix in (".png", ".svg"):
+        fig.savefig(stem.with_suffix(suffix), dpi=110)
+    plt.close(fig)
+    return cross
+
+
+def phase_diagram(summary: pd.DataFrame, outcomes: list[str], x: str, y: str, stem: Path) -> None:
+    """Heatmap of each outcome's final mean over two varied parameters; PNG and SVG."""
+    final = summary[summary["step"] == summary["step"].max()]
+    fig, axes = plt.subplots(1, len(outcomes), figsize=(4.4 * len(outcomes), 3.8), squeeze=False)
+    for ax, outcome in zip(axes[0], outcomes):
+        grid = final[final["outcome"] == outcome].pivot_table(index=y, columns=x, values="mean")
+        image = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
+        ax.set_xticks(range(grid.shape[1]), [f"{v:g}" for v in grid.columns], rotation=45)
+        ax.set_yticks(range(grid.shape[0]), [f"{v:g}" for v in grid.index])
+        ax.set_xlabel(x)
+        ax.set_ylabel(y)
+        ax.set_title(f"{outcome.replace('_', ' ')} at week {int(final['step'].max())}")
+        fig.colorbar(image, ax=ax)
+    fig.tight_layout()
+    for suffix in (".png", ".svg"):
+        fig.savefig(stem.with_suffix(suffix), dpi=110)
+    plt.close(fig)
+
+
+def sensitivity_figure(indices: pd.DataFrame, measure: str, stem: Path) -> None:
+    """Each parameter's index over time, one panel per outcome; PNG and SVG."""
+    outcomes = list(dict.fromkeys(indices["outcome"]))
+    fig, axes = plt.subplots(1, len(outcomes), figsize=(4.2 * len(outcomes), 3.6), squeeze=False, sharex=True)
+    for ax, outcome in zip(axes[0], outcomes):
+        for parameter, rows in indices[indices["outcome"] == outcome].groupby("parameter", sort=False):
+            ax.errorbar(rows["step"], rows[measure], yerr=rows[f"{measure}_conf"], label=parameter, capsize=2)
+        ax.set_title(outcome.replace("_", " "))
+        ax.set_xlabel("week")
+        ax.set_ylabel(measure)
+    axes[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    for suffix in (".png", ".svg"):
+        fig.savefig(stem.with_suffix(suffix), dpi=110)
+    plt.close(fig)
