@@ -152,11 +152,18 @@ def _integer_fields(base: dict, names: list[str]) -> set[str]:
     return integral
 
 
-def run_id(scenario: dict, replicate: int) -> str:
-    """Stable id from the model version, the canonical parameters and the replicate."""
-    canonical = json.dumps({k: v for k, v in scenario.items() if k not in ("name", "description", "seed")},
-                           sort_keys=True)
-    return hashlib.sha256(f"{__version__}|{canonical}|{replicate}".encode()).hexdigest()[:16]
+def canonical(scenario: dict) -> str:
+    """The parameters that shape a run, as canonical JSON (labels and the scenario's own seed left out)."""
+    return json.dumps({k: v for k, v in scenario.items() if k not in ("name", "description", "seed")}, sort_keys=True)
+
+
+def run_id(scenario: dict, replicate: int, repeat: int = 0) -> str:
+    """Stable id from the model version, the canonical parameters and the replicate.
+
+    `repeat` counts earlier design points with the same parameters (Morris
+    trajectories revisit points), so each row still has its own id.
+    """
+    return hashlib.sha256(f"{__version__}|{canonical(scenario)}|{replicate}|{repeat}".encode()).hexdigest()[:16]
 
 
 def design_table(experiment: Experiment, folder: Path, source: str) -> tuple[pd.DataFrame, list[dict]]:
@@ -167,7 +174,7 @@ def design_table(experiment: Experiment, folder: Path, source: str) -> tuple[pd.
     the seeds of existing runs.
     """
     points = sample_points(experiment)
-    rows, scenarios = [], []
+    rows, scenarios, seen = [], [], {}
     for file in experiment.scenarios:
         base = read_yaml(folder / file) or {}
         integral = _integer_fields(base, list(points.columns))
@@ -177,10 +184,12 @@ def design_table(experiment: Experiment, folder: Path, source: str) -> tuple[pd.
             scenario = _resolved_scenario(base, point, experiment.steps, f"{source} (scenario {file}, point {point})")
             index = len(scenarios)
             scenarios.append(scenario)
+            key = canonical(scenario)
+            repeat = seen[key] = seen.get(key, -1) + 1
             for replicate in range(experiment.replicates):
                 sequence = np.random.SeedSequence(experiment.seed, spawn_key=(index, replicate))
                 rows.append({
-                    "run_id": run_id(scenario, replicate),
+                    "run_id": run_id(scenario, replicate, repeat),
                     "point": index,
                     "scenario": scenario["name"],
                     **point,
@@ -192,8 +201,4 @@ def design_table(experiment: Experiment, folder: Path, source: str) -> tuple[pd.
                     "error": "",
                 })
     table = pd.DataFrame(rows)
-    if table["run_id"].duplicated().any():
-        dup = table.loc[table["run_id"].duplicated(), "scenario"].iloc[0]
-        raise ScenarioError(f"{source}: two design points of {dup!r} resolve to the same parameters; "
-                            "remove the repeated values")
     return table, scenarios

@@ -55,10 +55,8 @@ def _write_atomic(frame: pd.DataFrame, path: Path) -> None:
 def executor(workers: int, scheduler: str | None) -> Iterator[Executor]:
     """Local processes by default (loky: works from scripts and notebooks), or a running Dask cluster."""
     if scheduler:
-        try:
-            from distributed import Client
-        except ImportError:
-            raise ScenarioError("--scheduler needs dask.distributed: pip install 'pcnsim[cluster]'") from None
+        from distributed import Client
+
         try:
             client = Client(scheduler, timeout="10s")
         except OSError as exc:
@@ -100,10 +98,10 @@ def run(experiment: Experiment, folder: Path, source: str, out: Path, workers: i
     todo = [i for i in range(len(chunks)) if not (out / "status" / f"part-{i:05d}.parquet").exists()]
     needed = {int(p) for i in todo for p in chunks[i]["point"].unique()}
     by_point = {p: scenarios[p] for p in needed}
-    bar = _progress_bar(sum(len(chunks[i]) for i in todo), len(table), progress)
     failures = 0
     if todo:
         with executor(workers, scheduler) as pool:
+            bar = _progress_bar(sum(len(chunks[i]) for i in todo), len(table), progress)
             futures = {}
             for i in todo:
                 runs = chunks[i][["run_id", "point", "seed"]].to_dict("records")
@@ -117,7 +115,7 @@ def run(experiment: Experiment, folder: Path, source: str, out: Path, workers: i
                 failures += int((status["status"] == "failed").sum())
                 bar.update(len(status))
                 bar.set_postfix(failed=failures)
-    bar.close()
+            bar.close()
     status = pd.concat([pd.read_parquet(p) for p in sorted((out / "status").glob("part-*.parquet"))], ignore_index=True)
     table = table.drop(columns=["status", "error"]).merge(status, on="run_id", how="left")
     table["status"] = table["status"].fillna("pending")
