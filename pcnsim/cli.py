@@ -187,7 +187,8 @@ def cmd_sweep(args) -> None:
     out = _output_dir(args.out or f"results/{experiment.name}")
     if args.resume and not (out / "runs.parquet").exists():
         raise ScenarioError(f"--resume: {out} holds no sweep to resume (no runs.parquet)")
-    table = sweep.run(experiment, folder, args.experiment, out, workers=args.workers, scheduler=args.scheduler)
+    table = sweep.run(experiment, out, folder=folder, source=args.experiment, workers=args.workers,
+                      scheduler=args.scheduler)
     (out / "experiment.yaml").write_text(yaml.safe_dump(experiment.model_dump(mode="json"), sort_keys=False))
     summary = sweep.summarise(out, table, experiment.outcomes)
     summary.to_csv(out / "summary.csv", index=False)

@@ -90,10 +90,16 @@ def prepare(experiment: Experiment, folder: Path, source: str, out: Path) -> tup
     return table, scenarios
 
 
-def run(experiment: Experiment, folder: Path, source: str, out: Path, workers: int = 1,
-        scheduler: str | None = None, progress: bool = True) -> pd.DataFrame:
-    """Run whatever is missing from `out` and return the design table with each run's status."""
-    table, scenarios = prepare(experiment, folder, source, out)
+def run(experiment: Experiment, out: Path, *, folder: Path = Path("."), workers: int = 1,
+        scheduler: str | None = None, progress: bool = True, source: str | None = None) -> pd.DataFrame:
+    """Run whatever is missing from `out` and return the design table with each run's status.
+
+    `folder` is where the experiment's scenario paths are relative to; `source`
+    names the experiment in error messages (default: its name).
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    table, scenarios = prepare(experiment, Path(folder), source or experiment.name, out)
     chunks = _chunks(table, experiment.chunk_size)
     todo = [i for i in range(len(chunks)) if not (out / "status" / f"part-{i:05d}.parquet").exists()]
     needed = {int(p) for i in todo for p in chunks[i]["point"].unique()}
