@@ -51,7 +51,17 @@ class Network(_Section):
         return self
 
 
-class StyleMix(_Section):
+class _Mix(_Section):
+    """Shares of practices in each category; they are normalised, so only their ratios matter."""
+
+    @model_validator(mode="after")
+    def _some_weight(self):
+        if sum(self.model_dump().values()) <= 0:
+            raise ValueError("at least one share must be positive")
+        return self
+
+
+class StyleMix(_Mix):
     """Share of practices with each Thomas-Kilmann conflict-handling style."""
 
     competing: NonNeg = 0.2
@@ -60,25 +70,13 @@ class StyleMix(_Section):
     avoiding: NonNeg = 0.2
     accommodating: NonNeg = 0.2
 
-    @model_validator(mode="after")
-    def _some_weight(self):
-        if sum(self.model_dump().values()) <= 0:
-            raise ValueError("at least one style needs a positive share")
-        return self
 
-
-class AuthorisationMix(_Section):
+class AuthorisationMix(_Mix):
     """Share of representatives authorised fully, on specified matters, or to observe only."""
 
     full: NonNeg = 0.6
     specified: NonNeg = 0.3
     observe: NonNeg = 0.1
-
-    @model_validator(mode="after")
-    def _some_weight(self):
-        if sum(self.model_dump().values()) <= 0:
-            raise ValueError("at least one authorisation level needs a positive share")
-        return self
 
 
 DEFAULT_DIMENSIONS = ["social_justice", "income_generation", "clinical_quality", "efficiency", "sustainability"]
