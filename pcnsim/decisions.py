@@ -1,10 +1,12 @@
 """PCN decisions on national requirements: by agreement, or imposed over dissent.
 
 A requirement must be decided before work on it starts. Each week every
-pending requirement is put to the practices. It is agreed when every engaged
-practice supports it and its representative can commit this week; otherwise a
-directive Clinical Director may impose it, and a deadline forces it.
-Imposition is complied with but not owned, and costs the dissenters' trust.
+pending requirement is put to the practices. It is decided by agreement when
+every engaged practice backs it and every representative can commit this
+week; otherwise a directive Clinical Director may decide it, and a deadline
+forces it. A decision taken while some engaged practice dissents is imposed:
+the dissenters comply but do not own it, and their ties lose trust. Those who
+backed it own it, however it was taken.
 """
 
 from __future__ import annotations
@@ -75,22 +77,23 @@ def decide(
     if not pending.any():
         return counts
     rows = np.flatnonzero(pending)
-    backs = support(state, scenario, state.emphasis[pending], facilitation)
+    backs = support(state, scenario, state.emphasis[pending], facilitation) | ~state.engaged
     commit_p = np.array([d.commit_full, d.commit_specified, d.commit_observe])[state.authorisation]
-    ready = (backs & (u_commit[rows] < commit_p)) | ~state.engaged
-    agreed = ready.all(axis=1)
+    unanimous = backs.all(axis=1)
+    # Agreement also needs every representative able to commit this week.
+    agreed_now = (backs & ((u_commit[rows] < commit_p) | ~state.engaged)).all(axis=1)
     forced = week >= schedule.due[rows, 0] - d.decision_lead_weeks
     directive = u_impose[rows] < (1.0 - facilitation) * scenario.leadership.impose_rate
     rate = scenario.delivery.ownership_rate
     for row, r in enumerate(rows):
-        if not (agreed[row] or forced[row] or directive[row]):
+        if not (agreed_now[row] or forced[row] or directive[row]):
             continue
         state.decided[r] = True
-        owns = (agreed[row] | backs[row]) & state.engaged
-        dissent = ~owns & state.engaged
+        owns = backs[row] & state.engaged
+        dissent = ~backs[row]
         state.ownership += np.where(owns, rate * (1.0 - state.ownership), 0.0)
         state.ownership -= np.where(dissent, rate * state.ownership, 0.0)
-        if agreed[row]:
+        if unanimous[row]:
             counts.agreed += 1
             continue
         counts.imposed += 1

@@ -99,6 +99,7 @@ class PCNModel(mesa.Model):
         for i in range(n):
             Practice(self, i, self.space[i])
 
+        work(self.state, scenario, np.zeros(self.schedule.size), self.schedule.funding)  # week-0 capacity, pressure
         self.demand = 0.0
         self.facilitation = cd_facilitation(scenario, 0.0)
         self._even_emphasis = np.full((1, k), 1.0 / k)

@@ -205,7 +205,7 @@ class Decisions(_Section):
 
 
 class Delivery(_Section):
-    compliance_efficiency: Unit = 0.7
+    compliance_efficiency: Annotated[float, Field(gt=0.0, le=1.0)] = 0.7
     overtime: Unit = 0.15
     arrs_support: NonNeg = 0.05
     ownership_rate: Unit = 0.1

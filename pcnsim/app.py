@@ -1,0 +1,373 @@
+"""The trainer's page: one PCN, or the same PCN under two settings side by side, week by week.
+
+Run it with `pcnsim app` (or `serve(host, port)` from Python) and open the address it prints.
+Built on Solara, as Mesa's SolaraViz is, with everything it needs served from this machine:
+the networks are drawn as SVG here, the curves by ECharts from Solara's local asset store.
+
+Reading order: the page's state (`Trainer`), how a network is drawn, the curves, the
+controls, the page itself, the explanation for the room, and `serve`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+import warnings
+
+import markdown
+import solara
+
+from . import trainer as T
+
+TITLE = "It is not a race: a PCN trainer"
+SPEEDS = {"Slow": 0.6, "Normal": 0.25, "Fast": 0.08}  # seconds between weeks when playing
+DEFAULT_SPEED = "Normal"
+SIDES = ("left", "right")
+ENGAGEMENT, CONFLICT = T.ENGAGEMENT, T.CONFLICT
+
+
+# ---------------------------------------------------------------- the page's state
+
+class Trainer:
+    """Settings, seed and the PCNs on screen, stepped in lockstep. One per browser tab."""
+
+    def __init__(self, seed: int = T.DEFAULT_SEED, side_by_side: bool = True) -> None:
+        self.settings = {"left": solara.reactive(T.RACE), "right": solara.reactive(T.TRUST_FIRST)}
+        self.seed = solara.reactive(seed)
+        self.side_by_side = solara.reactive(side_by_side)
+        self.editing = solara.reactive("left")
+        self.speed = solara.reactive(DEFAULT_SPEED)
+        self.playing = solara.reactive(False)
+        self._lock = threading.Lock()
+        self._player = None  # the play loop running now, if any
+        self.pcns = solara.reactive(self._build())
+        self.week = solara.reactive(0)  # the week on screen; every view redraws when it changes
+
+    def _build(self) -> T.Lockstep:
+        sides = SIDES if self.side_by_side.value else SIDES[:1]
+        return T.Lockstep([self.settings[s].value for s in sides], self.seed.value)
+
+    def reset(self) -> None:
+        """Start again from week 0 with the current settings and seed."""
+        with self._lock:
+            self.playing.value = False
+            self.pcns.value = self._build()
+            self.week.value = 0
+
+    def step(self) -> None:
+        with self._lock:
+            pcns = self.pcns.value
+            pcns.step()
+            if pcns.finished:
+                self.playing.value = False
+            self.week.value = pcns.week
+
+    def change(self, side: str, name: str, value) -> None:
+        self.settings[side].value = self.settings[side].value.with_value(name, value)
+        self.reset()
+
+    def use_preset(self, side: str, preset: str) -> None:
+        self.settings[side].value = T.PRESETS[preset]
+        self.reset()
+
+    def set_seed(self, seed) -> None:
+        if seed is not None and int(seed) >= 0:
+            self.seed.value = int(seed)
+            self.reset()
+
+    def set_side_by_side(self, on: bool) -> None:
+        self.side_by_side.value = bool(on)
+        self.editing.value = "left"
+        self.reset()
+
+
+# ---------------------------------------------------------------- a network, drawn as SVG
+
+FLASH_CSS = """
+@keyframes pcn-flash { 0% { opacity: 0.95; } 70% { opacity: 0.6; } 100% { opacity: 0; } }
+.pcn-flash { animation: pcn-flash 0.9s ease-out forwards; }
+.pcn-network text { font: 600 13px sans-serif; fill: #fff; pointer-events: none; }
+.pcn-key { display: inline-block; width: 12px; height: 12px; border-radius: 6px; margin: 0 4px -1px 10px; }
+.pcn-bar { display: inline-block; width: 18px; height: 4px; margin: 0 4px 3px 10px; }
+"""
+
+
+def network_svg(run: T.Run, size: int = 220) -> str:
+    """Practices as circles (area by list size, colour by engagement), ties by trust, this week's conflicts flashing."""
+    model, st = run.model, run.model.state
+    x, y = zip(*((size / 2 * (1 + 0.72 * px), size / 2 * (1 - 0.72 * py)) for px, py in T.positions(len(st.list_size))))
+    parts = [f'<svg class="pcn-network" viewBox="0 0 {size} {size}" width="{size}" height="{size}" '
+             f'role="img" aria-label="{run.label} network at week {model.week}">']
+    for e, (i, j) in enumerate(zip(st.src.tolist(), st.dst.tolist())):
+        trust = float(st.trust[e])
+        grey = round(255 * T.trust_grey(trust))
+        parts.append(f'<line x1="{x[i]:.1f}" y1="{y[i]:.1f}" x2="{x[j]:.1f}" y2="{y[j]:.1f}" '
+                     f'stroke="rgb({grey},{grey},{grey})" stroke-width="{1 + 9 * trust:.1f}" stroke-linecap="round">'
+                     f'<title>Practices {i + 1} and {j + 1}: trust {trust:.2f}</title></line>')
+    for e, kind in run.flashes.items():
+        i, j = int(st.src[e]), int(st.dst[e])
+        parts.append(f'<line class="pcn-flash {kind}" x1="{x[i]:.1f}" y1="{y[i]:.1f}" x2="{x[j]:.1f}" '
+                     f'y2="{y[j]:.1f}" stroke="{CONFLICT[kind][0]}" stroke-width="9" stroke-linecap="round"/>')
+    for agent in sorted(model.agents, key=lambda a: a.index):
+        i, (colour, words) = agent.index, ENGAGEMENT[agent.engagement]
+        r = 20 * math.sqrt(agent.list_size / 8000)
+        parts.append(f'<circle cx="{x[i]:.1f}" cy="{y[i]:.1f}" r="{r:.1f}" fill="{colour}" stroke="#fff" '
+                     f'stroke-width="2"><title>Practice {i + 1}: {agent.list_size:,.0f} patients, {words}</title>'
+                     f'</circle><text x="{x[i]:.1f}" y="{y[i] + 4.5:.1f}" text-anchor="middle">{i + 1}</text>')
+    return "".join(parts) + "</svg>"
+
+
+def facts(run: T.Run) -> list[tuple[str, str]]:
+    """This week's numbers for the room, in plain words."""
+    o, m = run.model.outcomes, run.model
+    agreement = "none yet" if math.isnan(o["agreement_share"]) else f"{o['agreement_share']:.0%}"
+    owning = sum(a.engagement == "ownership" for a in m.agents)
+    return [("Milestones met", f"{o['milestones_met']} of {o['milestones_due']} due"),
+            ("Trust", f"{o['mean_trust']:.2f} (0 to 1)"),
+            ("Agreement", agreement),
+            ("Meetings this week", f"{o['meetings']}"),
+            ("Own the work", f"{owning} of {len(m.agents)} practices")]
+
+
+@solara.component
+def NetworkCard(trainer: Trainer, side: str, run: T.Run):
+    trainer.week.value  # redraw every week
+    rows = "".join(f"<tr><td>{name}</td><td><b>{value}</b></td></tr>" for name, value in facts(run))
+    with solara.Card(margin=1):
+        solara.HTML(unsafe_innerHTML=f"<b>{run.label}</b>: {T.describe(run.settings).split(': ', 1)[1]}")
+        solara.HTML(unsafe_innerHTML=f'<div style="display:flex; align-items:center; flex-wrap:wrap">'
+                    f'<div style="flex: 0 0 220px">{network_svg(run)}</div>'
+                    f'<table class="pcn-status" style="font-size:13px; margin-left:8px">{rows}</table></div>',
+                    attributes={"class": f"pcn-{side}"})
+        ConflictChart(run, run.model.week)
+
+
+# ---------------------------------------------------------------- curves (ECharts, served locally)
+
+def _clean(values) -> list:
+    return [None if v is None or (isinstance(v, float) and math.isnan(v)) else round(float(v), 4) for v in values]
+
+
+def _quarterly(values) -> list:
+    """Mean over the last 13 weeks (a quarter), so that a handful of meetings a week reads as a trend."""
+    out, total = [], 0.0
+    for k, v in enumerate(values):
+        total += v - (values[k - 13] if k >= 13 else 0)
+        out.append(total / min(k + 1, 13))
+    return out
+
+
+def chart(title: str, lines: list[tuple[str, list, str, str]], y_max=None, crossover=None) -> dict:
+    """An ECharts option: one line per (name, values by week, colour, line type); a dashed crossover marker."""
+    series = []
+    for name, values, colour, dash in lines:
+        series.append({"type": "line", "name": name, "showSymbol": False, "data": list(enumerate(_clean(values))),
+                       "lineStyle": {"color": colour, "type": dash, "width": 2.5}, "itemStyle": {"color": colour}})
+    if crossover is not None and series:
+        series[-1]["markLine"] = {"symbol": "none", "silent": True, "lineStyle": {"color": "#333", "type": "dashed"},
+                                  "label": {"formatter": f"crossover: week {crossover}", "position": "end"},
+                                  "data": [{"xAxis": crossover}]}
+    return {"animation": False, "title": {"text": title, "left": 4, "textStyle": {"fontSize": 13}},
+            "tooltip": {"trigger": "axis"}, "legend": {"bottom": 0, "itemWidth": 18},
+            "grid": {"left": 36, "right": 36, "top": 40, "bottom": 46},
+            "xAxis": {"type": "value", "min": 0, "max": T.WEEKS, "interval": 52, "name": "week",
+                      "nameGap": 4, "nameTextStyle": {"fontSize": 10}},
+            "yAxis": {"type": "value", "min": 0, "max": y_max}, "series": series}
+
+
+@solara.component
+def ConflictChart(run: T.Run, week: int):
+    lines = [("meetings", _quarterly(run.series("meetings")), "#9e9e9e", "dashed")]
+    lines += [(words.split(" (")[0], _quarterly(run.series(f"conflict_{kind}")), colour, "solid")
+              for kind, (colour, words) in CONFLICT.items()]
+    option = chart("Meetings and conflicts a week (3-month average)", lines, y_max=run.model.params.meetings.per_step)
+    solara.FigureEcharts(option=option, responsive=True,
+                         attributes={"style": "height: 165px; width: 100%;", "class": "pcn-chart"})
+
+
+@solara.component
+def Curves(trainer: Trainer):
+    trainer.week.value  # redraw every week
+    pcns = trainer.pcns.value
+    cross = pcns.crossover()
+
+    def lines(outcome):
+        return [(run.label, run.series(outcome), T.SIDE_COLOURS[i], "solid") for i, run in enumerate(pcns.runs)]
+
+    options = [
+        chart("Milestones met on time (total so far)", lines("milestones_met"), crossover=cross,
+              y_max=max(int(run.model.schedule.stage_exists.sum()) for run in pcns.runs)),
+        chart("Trust between practices (average)", lines("mean_trust"), y_max=1),
+        chart("Meetings ending in agreement (share)", lines("agreement_share"), y_max=1),
+    ]
+    with solara.Columns([1, 1, 1], gutters_dense=True):
+        for option in options:
+            solara.FigureEcharts(option=option, responsive=True,
+                                 attributes={"style": "height: 220px; width: 100%;", "class": "pcn-chart"})
+
+
+# ---------------------------------------------------------------- controls
+
+@solara.component
+def Controls(trainer: Trainer):
+    playing, pcns = trainer.playing.value, trainer.pcns.value
+    with solara.Row(justify="space-between"):
+        solara.Button("Reset", icon_name="mdi-restart", on_click=trainer.reset, color="primary", outlined=True)
+        solara.Button("Pause" if playing else "Play", icon_name="mdi-pause" if playing else "mdi-play",
+                      on_click=lambda: trainer.playing.set(not trainer.playing.value), color="primary",
+                      disabled=pcns.finished)
+        solara.Button("Step", icon_name="mdi-step-forward", on_click=trainer.step, color="primary", outlined=True,
+                      disabled=playing or pcns.finished)
+    solara.ToggleButtonsSingle(value=trainer.speed, values=list(SPEEDS), dense=True)
+    solara.Switch(label="Side by side: two settings, same PCN", value=trainer.side_by_side.value,
+                  on_value=trainer.set_side_by_side)
+    solara.InputInt("Seed (which PCN: same seed, same practices and luck)", value=trainer.seed.value,
+                    on_value=trainer.set_seed)
+    side = trainer.editing.value if trainer.side_by_side.value else "left"
+    if trainer.side_by_side.value:
+        solara.ToggleButtonsSingle(value=trainer.editing, values=list(SIDES), dense=True)
+    settings = trainer.settings[side].value
+    preset = next((name for name, s in T.PRESETS.items() if s == settings), "Custom")
+    solara.Select(f"Settings of the {side} PCN", values=[*T.PRESETS, "Custom"], value=preset,
+                  on_value=lambda name: name in T.PRESETS and trainer.use_preset(side, name))
+    for c in T.CONTROLS:
+        slider = solara.SliderInt if isinstance(getattr(settings, c.name), int) else solara.SliderFloat
+        slider(f"{c.label}: {getattr(settings, c.name):g}", value=getattr(settings, c.name), min=c.low, max=c.high,
+               step=c.step,
+               on_value=lambda value, name=c.name: trainer.change(side, name, value))
+        solara.Text(f"{c.left} ↔ {c.right}", style={"font-size": "11px", "color": "#666", "margin-top": "-14px"})
+    solara.Text("Changing a setting or the seed starts again from week 0.", style={"font-size": "12px"})
+
+
+# ---------------------------------------------------------------- the page
+
+@solara.component
+def Legend():
+    nodes = "".join(f'<span class="pcn-key" style="background:{c}"></span>{w}' for c, w in ENGAGEMENT.values())
+    flashes = "".join(f'<span class="pcn-bar" style="background:{c}"></span>{w}' for c, w in CONFLICT.values())
+    solara.HTML(unsafe_innerHTML=f"<div>Practices (bigger = more patients):{nodes}</div>"
+                f"<div>Lines: thicker and darker = more trust. A flash is this week's conflict:{flashes}</div>",
+                style="font-size: 12px; margin: 4px 8px;")
+
+
+def race_words(pcns: T.Lockstep) -> str:
+    """Who is ahead on milestones met, and since when, in a line."""
+    met = [run.series("milestones_met")[-1] for run in pcns.runs]
+    if len(met) == 1:
+        return ""
+    (first, second), cross = (run.label for run in pcns.runs), pcns.crossover()
+    if cross is not None:
+        return f"· {second} ahead on milestones since week {cross} ({met[1]} to {met[0]})"
+    if met[0] > met[1]:
+        return f"· {first} ahead on milestones ({met[0]} to {met[1]})"
+    return f"· level on milestones ({met[0]} each)"
+
+
+@solara.component
+def Simulation(trainer: Trainer):
+    week = trainer.week.value
+    with solara.Row(style={"align-items": "baseline"}):
+        solara.HTML(tag="span", unsafe_innerHTML=f"Week {week} <small>of {T.WEEKS} ({T.elapsed(week)})</small>",
+                    attributes={"class": "pcn-week"}, style="font-size: 22px; font-weight: 600; margin: 0 8px;")
+        solara.Text(f"seed {trainer.pcns.value.seed}", style={"color": "#666"})
+        solara.Text(race_words(trainer.pcns.value), classes=["pcn-crossover"], style={"font-size": "15px"})
+    Legend()
+    with solara.Columns([1] * len(trainer.pcns.value.runs), gutters_dense=True):
+        for side, run in zip(SIDES, trainer.pcns.value.runs):
+            NetworkCard(trainer, side, run)
+    Curves(trainer)
+
+
+@solara.component
+def TrainerPage(trainer: Trainer):
+    playing = trainer.playing.value
+
+    def play():
+        token = trainer._player = object()  # a newer loop (or a pause) ends this one
+        due = time.monotonic()
+        while trainer.playing.value and trainer._player is token:
+            due += SPEEDS[trainer.speed.value]
+            time.sleep(max(0.0, due - time.monotonic()))
+            due = max(due, time.monotonic() - 1.0)  # if drawing falls behind, slow down rather than rush
+            if trainer.playing.value and trainer._player is token:
+                trainer.step()
+
+    solara.lab.use_task(play, dependencies=[playing], prefer_threaded=True)
+    solara.Title(TITLE)
+    solara.Style(FLASH_CSS)
+    with solara.AppBar():
+        solara.AppBarTitle(TITLE)
+    with solara.Sidebar():
+        Controls(trainer)
+    with solara.lab.Tabs():
+        with solara.lab.Tab("Simulation"):
+            Simulation(trainer)
+        with solara.lab.Tab("What am I looking at?"):
+            # Markdown made here: solara.Markdown would fetch KaTeX from a CDN
+            solara.HTML(unsafe_innerHTML=markdown.markdown(EXPLANATION), style="max-width: 880px; padding: 4px 16px;")
+
+
+@solara.component
+def Page():
+    """The page Solara serves: a fresh Trainer for each browser tab."""
+    TrainerPage(solara.use_memo(Trainer, []))
+
+
+page = Page
+
+EXPLANATION = """
+### What you are looking at
+
+**The circles are the general practices of one Primary Care Network**, five of them here, serving about
+40,000 patients. A bigger circle is a practice with more patients. Its colour is how the practice feels about
+the PCN's work: **dark blue** it *owns* it, **light blue** it *goes along with it* (passive compliance),
+**grey** it has *disengaged*, usually because its people are worn out.
+
+**The lines are working relationships.** Thicker and darker means more trust. When two practices meet and
+disagree, the line **flashes**: **green**, the disagreement was talked through; **purple**, it was left unsaid
+and tension builds up; **red**, trust fell, in a row or when a decision was pushed through over someone's objection.
+
+**One step is one week**; a run is five years (260 weeks). Press *Play*, or *Step* a week at a time.
+
+**Side by side** shows *the same PCN twice*: the same practices, the same people, the same luck (the seed)
+and **the same total national workload**. Only the way the work arrives differs. On the left (*Race*) all five
+service specifications land at once, with six-month deadlines. On the right (*Trust first*) there are six months
+to get to know each other first; then two specifications in the first year and the other three over the next three.
+
+**The curves**: *milestones met on time* (the national targets, added up), the *trust* between practices,
+the share of meetings ending in *agreement*, and under each network its *conflicts*. The dashed line marks the
+week from which the right-hand PCN has met more milestones than the left, and stayed ahead.
+
+**What to notice.** The Race usually looks ahead at six months: more boxes ticked. Look at what it costs: rows,
+tension, practices going along rather than owning the work. A year on, the phased PCN has often caught up and
+overtaken, on the national targets too, with more trust to build on.
+
+> "There is no prize for being ahead." "If everybody is behind everybody else, who is in front?"
+> (*It is Not a Race*, the blog post this trainer is built on)
+
+This is a model, not a forecast: watch the shape of the story, not the exact numbers. Each seed is a different
+PCN; try a few. Move a control (for example the Clinical Director's style, or how much income is at stake) to ask
+"what if?". Across many seeds the command `pcnsim compare scenarios/race.yaml scenarios/trust_first.yaml`
+gives averages with confidence intervals.
+"""
+
+
+# ---------------------------------------------------------------- the server
+
+def serve(host: str = "127.0.0.1", port: int = 8765) -> None:
+    """Serve the page on http://host:port until interrupted (everything from this machine: no CDN, no telemetry)."""
+    os.environ["SOLARA_APP"] = __name__
+    os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    import uvicorn
+    from solara.server import settings
+
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none")  # plain http on localhost is fine
+
+    settings.main.mode = "production"
+    settings.telemetry.mixpanel_enable = False
+    settings.theme.title = TITLE
+    settings.theme.show_banner = False
+    print(f"pcnsim trainer: open http://{host}:{port} in a browser (Ctrl+C stops it)", flush=True)
+    uvicorn.run("solara.server.starlette:app", host=host, port=port, log_level="warning")

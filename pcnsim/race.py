@@ -1,0 +1,232 @@
+"""`pcnsim race`: the Race and Trust-first PCNs side by side, for slides.
+
+The same PCN (same seed, same practices, same total national workload) taken through five years in
+two ways, drawn as the trainer page draws it: practices coloured by engagement and sized by list size,
+ties by trust, a tie flashing where conflict showed, and the curves underneath. Writes
+
+- race.gif (and race.mp4 when ffmpeg is on the PATH): the two networks week by week;
+- race.png and race.svg: the final comparison, with the crossover on milestones met marked.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from . import trainer as T
+
+EVERY = 2  # weeks between animation frames
+FPS = 12
+HOLD_SECONDS = 3  # the last frame stays this long
+GIF_WIDTH = 960  # pixels; the MP4 keeps the full 1280 x 720
+CURVES = (
+    ("milestones_met", "Milestones met on time (total)"),
+    ("mean_trust", "Trust between practices"),
+    ("agreement_share", "Meetings ending in agreement"),
+    ("conflict_destructive", "Trust fell: conflicts a week (3-month avg)"),
+)
+
+
+@dataclass
+class Week:
+    """What one PCN looked like at the end of one week."""
+
+    trust: np.ndarray
+    engagement: list[str]
+    flashes: dict[int, str]
+
+
+def _run(seed: int, weeks: int) -> tuple[T.Lockstep, list[list[Week]]]:
+    pair = T.Lockstep([T.RACE, T.TRUST_FIRST], seed, weeks=weeks)
+
+    def snapshot():
+        return [Week(run.model.state.trust.copy(), [a.engagement for a in sorted(run.model.agents,
+                     key=lambda a: a.index)], dict(run.flashes)) for run in pair.runs]
+
+    history = [snapshot()]
+    while not pair.finished:
+        pair.step()
+        history.append(snapshot())
+    return pair, history
+
+
+def _quarterly(values: list) -> np.ndarray:
+    values = np.asarray(values, dtype=float)
+    sums = np.convolve(values, np.ones(13))[: len(values)]
+    return sums / np.minimum(np.arange(1, len(values) + 1), 13)
+
+
+def _series(run: T.Run, outcome: str) -> np.ndarray:
+    values = run.series(outcome)
+    return _quarterly(values) if outcome.startswith("conflict_") else np.asarray(values, dtype=float)
+
+
+class Drawing:
+    """One figure, redrawn for each frame by updating its artists."""
+
+    def __init__(self, pair: T.Lockstep, history: list[list[Week]]) -> None:
+        self.pair, self.history = pair, history
+        self.fig = Figure(figsize=(12.8, 7.2), dpi=100)
+        FigureCanvasAgg(self.fig)
+        grid = self.fig.add_gridspec(2, 4, height_ratios=[3.1, 2], left=0.05, right=0.98, top=0.85, bottom=0.14,
+                                     hspace=0.32, wspace=0.28)
+        self.title = self.fig.suptitle("", y=0.985, fontsize=15, fontweight="bold")
+        self.fig.text(0.5, 0.92, f"The same PCN (seed {pair.seed}), the same practices and the same national "
+                      "workload, taken on in two ways", ha="center", fontsize=10.5, color="#444")
+        self.networks = [self._network(self.fig.add_subplot(grid[0, 2 * k:2 * k + 2]), k) for k in range(2)]
+        self.curves = [self._curve(self.fig.add_subplot(grid[1, c]), outcome, title)
+                       for c, (outcome, title) in enumerate(CURVES)]
+        self.curves[0]["ax"].legend(loc="center right", fontsize=8.5)
+        self._legend()
+
+    def _network(self, ax, k: int) -> dict:
+        run = self.pair.runs[k]
+        st = run.model.state
+        xy = np.array(T.positions(len(st.list_size)))
+        ends = np.stack([xy[st.src], xy[st.dst]], axis=1)
+        ax.set_xlim(-1.45, 1.45)
+        ax.set_ylim(-1.3, 1.3)
+        ax.set_aspect("equal")
+        ax.axis("off")
+        ax.set_title(f"{run.label}: {T.describe(run.settings).split(': ', 1)[1]}", fontsize=12,
+                     color=T.SIDE_COLOURS[k], fontweight="bold")
+        ties = LineCollection(ends, capstyle="round", zorder=1)
+        flashes = LineCollection(np.zeros((0, 2, 2)), capstyle="round", linewidths=9, alpha=0.75, zorder=2)
+        ax.add_collection(ties)
+        ax.add_collection(flashes)
+        sizes = 900 * st.list_size / 8000
+        nodes = ax.scatter(xy[:, 0], xy[:, 1], s=sizes, edgecolors="white", linewidths=2, zorder=3)
+        for i, (x, y) in enumerate(xy):
+            ax.text(x, y, str(i + 1), ha="center", va="center", color="white", fontsize=11, fontweight="bold", zorder=4)
+        facts = ax.text(0.5, -0.02, "", transform=ax.transAxes, ha="center", va="top", fontsize=10)
+        return {"ax": ax, "ends": ends, "ties": ties, "flashes": flashes, "nodes": nodes, "facts": facts}
+
+    def _curve(self, ax, outcome: str, title: str) -> dict:
+        lines = []
+        for k, run in enumerate(self.pair.runs):
+            (line,) = ax.plot([], [], color=T.SIDE_COLOURS[k], linewidth=2.2, label=run.label)
+            lines.append(line)
+        top = max(np.nanmax(_series(run, outcome)) for run in self.pair.runs)
+        ax.set_xlim(0, self.pair.weeks)
+        ax.set_ylim(0, 1.0 if outcome in ("mean_trust", "agreement_share") else max(top * 1.1, 1.0))
+        ax.set_xticks(range(0, self.pair.weeks + 1, 52))
+        ax.set_xlabel("week", fontsize=9)
+        ax.set_title(title, fontsize=10)
+        ax.tick_params(labelsize=8)
+        ax.grid(alpha=0.3)
+        marker = ax.axvline(0, color="#333", linestyle="--", linewidth=1, visible=False)
+        label = ax.text(0, 0.97, "", transform=ax.get_xaxis_transform(), fontsize=8.5, va="top", color="#333")
+        return {"ax": ax, "outcome": outcome, "lines": lines, "marker": marker, "label": label}
+
+    def _legend(self) -> None:
+        handles = [Patch(facecolor=colour, label=words) for colour, words in T.ENGAGEMENT.values()]
+        handles += [Line2D([], [], color=colour, linewidth=4, label=words.split(" (")[0])
+                    for colour, words in T.CONFLICT.values()]
+        handles += [Line2D([], [], color=str(T.trust_grey(0.9)), linewidth=6, label="thick, dark tie: high trust")]
+        self.fig.legend(handles=handles, loc="lower center", ncol=7, fontsize=9, frameon=False,
+                        bbox_to_anchor=(0.5, 0.0))
+
+    def show(self, week: int, since: int) -> None:
+        """Draw the state at `week`, flashing the conflicts of the weeks after `since`."""
+        self.title.set_text(f"It is not a race · week {week} ({T.elapsed(week)})")
+        for k, (net, run) in enumerate(zip(self.networks, self.pair.runs)):
+            state = self.history[week][k]
+            greys = [str(T.trust_grey(t)) for t in state.trust]
+            net["ties"].set_color(greys)
+            net["ties"].set_linewidths(0.8 + 7 * state.trust)
+            worst: dict[int, str] = {}
+            for past in self.history[since + 1:week + 1]:
+                for e, kind in past[k].flashes.items():
+                    if T.FLASHES.index(kind) >= T.FLASHES.index(worst.get(e, "productive")):
+                        worst[e] = kind
+            net["flashes"].set_segments([net["ends"][e] for e in worst])
+            net["flashes"].set_color([T.CONFLICT[kind][0] for kind in worst.values()])
+            net["nodes"].set_facecolor([T.ENGAGEMENT[e][0] for e in state.engagement])
+            met, due = run.series("milestones_met")[week], run.series("milestones_due")[week]
+            owning = state.engagement.count("ownership")
+            net["facts"].set_text(f"milestones met {met} of {due} due · trust {state.trust.mean():.2f} · "
+                                  f"{owning} of {len(state.engagement)} practices own the work")
+        cross = self.crossover(week)
+        for curve in self.curves:
+            for line, run in zip(curve["lines"], self.pair.runs):
+                values = _series(run, curve["outcome"])[: week + 1]
+                line.set_data(np.arange(len(values)), values)
+            curve["marker"].set_visible(cross is not None)
+            if cross is not None:
+                curve["marker"].set_xdata([cross, cross])
+                curve["label"].set_position((cross + 3, 0.97))
+            curve["label"].set_text(f"crossover:\nweek {cross}" if cross is not None and curve is self.curves[0] else "")
+
+    def crossover(self, week: int) -> int | None:
+        """The crossover as it stood at `week`: from when the second PCN has stayed ahead on milestones."""
+        import pandas as pd
+
+        from .compare import crossover
+
+        first, second = (pd.Series(run.series("milestones_met")[: week + 1]) for run in self.pair.runs)
+        return crossover(first, second) if week > 0 else None
+
+    def pixels(self) -> np.ndarray:
+        self.fig.canvas.draw()
+        return np.asarray(self.fig.canvas.buffer_rgba())[:, :, :3].copy()
+
+
+def _gif(frames: list[np.ndarray], path: Path, hold: int) -> None:
+    from PIL import Image
+
+    width = GIF_WIDTH
+    images = [Image.fromarray(frame) for frame in frames]
+    images = [image.resize((width, round(image.height * width / image.width)), Image.Resampling.LANCZOS)
+              for image in images]
+    frames = [np.asarray(image) for image in images]
+    sample = Image.fromarray(np.concatenate(frames[:: max(1, len(frames) // 8)] + [frames[-1]], axis=0))
+    palette = sample.quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+    images = [image.quantize(palette=palette, dither=Image.Dither.NONE) for image in images]
+    durations = [round(1000 / FPS)] * (len(images) - 1) + [1000 * hold]
+    images[0].save(path, save_all=True, append_images=images[1:], duration=durations, loop=0, optimize=False)
+
+
+def _mp4(frames: list[np.ndarray], path: Path, ffmpeg: str, hold: int) -> None:
+    height, width, _ = frames[0].shape
+    frames = frames + [frames[-1]] * (FPS * hold)
+    for codec in (["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "20"], ["-c:v", "mpeg4", "-q:v", "3"]):
+        command = [ffmpeg, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
+                   "-s", f"{width}x{height}", "-r", str(FPS), "-i", "-",
+                   "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", *codec, "-movflags", "+faststart", str(path)]
+        done = subprocess.run(command, input=b"".join(f.tobytes() for f in frames), capture_output=True)
+        if done.returncode == 0:
+            return
+    raise RuntimeError(f"ffmpeg could not write {path}: {done.stderr.decode(errors='replace').strip()[-300:]}")
+
+
+def write_race(out: Path, seed: int = T.DEFAULT_SEED, *, weeks: int = T.WEEKS, every: int = EVERY) -> list[Path]:
+    """Run Race and Trust first on one seed and write the animation and the still; return the files written."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    pair, history = _run(seed, weeks)
+    drawing = Drawing(pair, history)
+    frames, since = [], 0
+    for week in [*range(0, weeks, every), weeks]:
+        drawing.show(week, since)
+        frames.append(drawing.pixels())
+        since = week
+    written = [out / "race.gif"]
+    _gif(frames, written[0], HOLD_SECONDS)
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg:
+        written.append(out / "race.mp4")
+        _mp4(frames, written[-1], ffmpeg, HOLD_SECONDS)
+    drawing.show(weeks, weeks)  # the still: the final state, no flashes
+    for suffix in (".png", ".svg"):
+        written.append(out / f"race{suffix}")
+        drawing.fig.savefig(written[-1], dpi=100, metadata={"Date": None} if suffix == ".svg" else None)
+    return written
