@@ -61,6 +61,8 @@ path, out, workers = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 exp, base = experiment.load(path)
 table = sweep.run(exp, out, folder=base, workers=workers, progress=False)
 sweep.summarise(out, table, exp.outcomes)
+from loky import get_reusable_executor
+get_reusable_executor().shutdown(wait=True)  # reap the workers so RUSAGE_CHILDREN counts them
 print(json.dumps({"parent_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 """
