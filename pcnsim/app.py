@@ -12,14 +12,19 @@ from __future__ import annotations
 
 import math
 import os
+import socket
 import threading
 import time
 import warnings
+from pathlib import Path
 
 import markdown
 import solara
+import solara.components.echarts
+import solara.lab
 
 from . import trainer as T
+from .scenario import ScenarioError
 
 TITLE = "It is not a race: a PCN trainer"
 SPEEDS = {"Slow": 0.6, "Normal": 0.25, "Fast": 0.08}  # seconds between weeks when playing
@@ -51,15 +56,15 @@ class Trainer:
 
     def reset(self) -> None:
         """Start again from week 0 with the current settings and seed."""
-        with self._lock:
-            self.playing.value = False
-            self.pcns.value = self._build()
-            self.week.value = 0
+        self.playing.value = False
+        self.pcns.value = self._build()
+        self.week.value = 0
 
     def step(self) -> None:
-        with self._lock:
-            pcns = self.pcns.value
+        pcns = self.pcns.value
+        with self._lock:  # one step at a time; never hold it while setting a reactive value (that redraws)
             pcns.step()
+        if pcns is self.pcns.value:  # not rebuilt meanwhile
             if pcns.finished:
                 self.playing.value = False
             self.week.value = pcns.week
@@ -91,6 +96,8 @@ FLASH_CSS = """
 .pcn-network text { font: 600 13px sans-serif; fill: #fff; pointer-events: none; }
 .pcn-key { display: inline-block; width: 12px; height: 12px; border-radius: 6px; margin: 0 4px -1px 10px; }
 .pcn-bar { display: inline-block; width: 18px; height: 4px; margin: 0 4px 3px 10px; }
+.pcn-explain strong { font-weight: 700; }
+.pcn-explain blockquote { border-left: 4px solid #1f5fa8; margin: 12px 0; padding: 4px 14px; font-size: 18px; }
 """
 
 
@@ -132,16 +139,18 @@ def facts(run: T.Run) -> list[tuple[str, str]]:
 
 
 @solara.component
-def NetworkCard(trainer: Trainer, side: str, run: T.Run):
+def NetworkCard(trainer: Trainer, side: str, run: T.Run, wide: bool):
+    """One PCN: the network, this week's numbers, and its meetings and conflicts (beside them when wide)."""
     trainer.week.value  # redraw every week
     rows = "".join(f"<tr><td>{name}</td><td><b>{value}</b></td></tr>" for name, value in facts(run))
     with solara.Card(margin=1):
         solara.HTML(unsafe_innerHTML=f"<b>{run.label}</b>: {T.describe(run.settings).split(': ', 1)[1]}")
-        solara.HTML(unsafe_innerHTML=f'<div style="display:flex; align-items:center; flex-wrap:wrap">'
-                    f'<div style="flex: 0 0 220px">{network_svg(run)}</div>'
-                    f'<table class="pcn-status" style="font-size:13px; margin-left:8px">{rows}</table></div>',
-                    attributes={"class": f"pcn-{side}"})
-        ConflictChart(run, run.model.week)
+        with solara.Columns([1, 1], gutters_dense=True) if wide else solara.Column(gap="0px"):
+            solara.HTML(unsafe_innerHTML=f'<div style="display:flex; align-items:center; flex-wrap:wrap">'
+                        f'<div style="flex: 0 0 220px">{network_svg(run)}</div>'
+                        f'<table class="pcn-status" style="font-size:13px; margin-left:8px">{rows}</table></div>',
+                        attributes={"class": f"pcn-{side}"})
+            ConflictChart(run, run.model.week, 220 if wide else 165)
 
 
 # ---------------------------------------------------------------- curves (ECharts, served locally)
@@ -167,8 +176,8 @@ def chart(title: str, lines: list[tuple[str, list, str, str]], y_max=None, cross
                        "lineStyle": {"color": colour, "type": dash, "width": 2.5}, "itemStyle": {"color": colour}})
     if crossover is not None and series:
         series[-1]["markLine"] = {"symbol": "none", "silent": True, "lineStyle": {"color": "#333", "type": "dashed"},
-                                  "label": {"formatter": f"crossover: week {crossover}", "position": "end"},
-                                  "data": [{"xAxis": crossover}]}
+                                  "label": {"show": False}, "data": [{"xAxis": crossover}]}
+        title += f" · crossover: week {crossover}"
     return {"animation": False, "title": {"text": title, "left": 4, "textStyle": {"fontSize": 13}},
             "tooltip": {"trigger": "axis"}, "legend": {"bottom": 0, "itemWidth": 18},
             "grid": {"left": 36, "right": 36, "top": 40, "bottom": 46},
@@ -177,14 +186,33 @@ def chart(title: str, lines: list[tuple[str, list, str, str]], y_max=None, cross
             "yAxis": {"type": "value", "min": 0, "max": y_max}, "series": series}
 
 
+class Chart(solara.components.echarts.EchartsWidget):
+    """Solara's ECharts widget, safe to update before ECharts has loaded (its own template would log an error)."""
+
+    template_file = None
+
+    def __init__(self, **kwargs):
+        self.template = Chart.TEMPLATE
+        super().__init__(**kwargs)
+
+    _vue = (Path(solara.components.echarts.__file__).with_name("echarts.vue").read_text(encoding="utf-8"))
+    _unsafe = "      this.chart.setOption(this.option, true);\n    },\n  },\n  methods"
+    assert _unsafe in _vue, "solara's echarts.vue has changed: check Chart"
+    TEMPLATE = _vue.replace(_unsafe, "      if (this.chart) this.chart.setOption(this.option, true);\n    },\n  },\n  methods")
+
+
+def figure(option: dict, height: int):
+    return Chart.element(option=option, responsive=True, attributes={"style": f"height: {height}px; width: 100%;",
+                                                                     "class": "pcn-chart"})
+
+
 @solara.component
-def ConflictChart(run: T.Run, week: int):
+def ConflictChart(run: T.Run, week: int, height: int):
     lines = [("meetings", _quarterly(run.series("meetings")), "#9e9e9e", "dashed")]
     lines += [(words.split(" (")[0], _quarterly(run.series(f"conflict_{kind}")), colour, "solid")
               for kind, (colour, words) in CONFLICT.items()]
     option = chart("Meetings and conflicts a week (3-month average)", lines, y_max=run.model.params.meetings.per_step)
-    solara.FigureEcharts(option=option, responsive=True,
-                         attributes={"style": "height: 165px; width: 100%;", "class": "pcn-chart"})
+    figure(option, height)
 
 
 @solara.component
@@ -197,15 +225,14 @@ def Curves(trainer: Trainer):
         return [(run.label, run.series(outcome), T.SIDE_COLOURS[i], "solid") for i, run in enumerate(pcns.runs)]
 
     options = [
-        chart("Milestones met on time (total so far)", lines("milestones_met"), crossover=cross,
+        chart("Milestones met on time", lines("milestones_met"), crossover=cross,
               y_max=max(int(run.model.schedule.stage_exists.sum()) for run in pcns.runs)),
         chart("Trust between practices (average)", lines("mean_trust"), y_max=1),
         chart("Meetings ending in agreement (share)", lines("agreement_share"), y_max=1),
     ]
     with solara.Columns([1, 1, 1], gutters_dense=True):
         for option in options:
-            solara.FigureEcharts(option=option, responsive=True,
-                                 attributes={"style": "height: 220px; width: 100%;", "class": "pcn-chart"})
+            figure(option, height=220)
 
 
 # ---------------------------------------------------------------- controls
@@ -235,8 +262,7 @@ def Controls(trainer: Trainer):
     for c in T.CONTROLS:
         slider = solara.SliderInt if isinstance(getattr(settings, c.name), int) else solara.SliderFloat
         slider(f"{c.label}: {getattr(settings, c.name):g}", value=getattr(settings, c.name), min=c.low, max=c.high,
-               step=c.step,
-               on_value=lambda value, name=c.name: trainer.change(side, name, value))
+               step=c.step, on_value=lambda value, name=c.name: trainer.change(side, name, value))
         solara.Text(f"{c.left} ↔ {c.right}", style={"font-size": "11px", "color": "#666", "margin-top": "-14px"})
     solara.Text("Changing a setting or the seed starts again from week 0.", style={"font-size": "12px"})
 
@@ -267,7 +293,8 @@ def race_words(pcns: T.Lockstep) -> str:
 
 @solara.component
 def Simulation(trainer: Trainer):
-    week = trainer.week.value
+    trainer.week.value  # redraw every week
+    week = trainer.pcns.value.week
     with solara.Row(style={"align-items": "baseline"}):
         solara.HTML(tag="span", unsafe_innerHTML=f"Week {week} <small>of {T.WEEKS} ({T.elapsed(week)})</small>",
                     attributes={"class": "pcn-week"}, style="font-size: 22px; font-weight: 600; margin: 0 8px;")
@@ -276,7 +303,7 @@ def Simulation(trainer: Trainer):
     Legend()
     with solara.Columns([1] * len(trainer.pcns.value.runs), gutters_dense=True):
         for side, run in zip(SIDES, trainer.pcns.value.runs):
-            NetworkCard(trainer, side, run)
+            NetworkCard(trainer, side, run, wide=len(trainer.pcns.value.runs) == 1)
     Curves(trainer)
 
 
@@ -301,12 +328,13 @@ def TrainerPage(trainer: Trainer):
         solara.AppBarTitle(TITLE)
     with solara.Sidebar():
         Controls(trainer)
-    with solara.lab.Tabs():
+    with solara.lab.Tabs(lazy=True):
         with solara.lab.Tab("Simulation"):
             Simulation(trainer)
         with solara.lab.Tab("What am I looking at?"):
             # Markdown made here: solara.Markdown would fetch KaTeX from a CDN
-            solara.HTML(unsafe_innerHTML=markdown.markdown(EXPLANATION), style="max-width: 880px; padding: 4px 16px;")
+            solara.HTML(unsafe_innerHTML=markdown.markdown(EXPLANATION), classes=["pcn-explain"],
+                        style="max-width: 880px; padding: 4px 16px;")
 
 
 @solara.component
@@ -340,9 +368,9 @@ to get to know each other first; then two specifications in the first year and t
 the share of meetings ending in *agreement*, and under each network its *conflicts*. The dashed line marks the
 week from which the right-hand PCN has met more milestones than the left, and stayed ahead.
 
-**What to notice.** The Race usually looks ahead at six months: more boxes ticked. Look at what it costs: rows,
-tension, practices going along rather than owning the work. A year on, the phased PCN has often caught up and
-overtaken, on the national targets too, with more trust to build on.
+**What to notice.** The Race can look ahead at six months: more boxes ticked. Look at what it costs: no time
+to meet, tension, rows, practices going along rather than owning the work. A year on, the phased PCN has usually
+overtaken it, on the national targets too, with more trust to build on.
 
 > "There is no prize for being ahead." "If everybody is behind everybody else, who is in front?"
 > (*It is Not a Race*, the blog post this trainer is built on)
@@ -357,7 +385,16 @@ gives averages with confidence intervals.
 # ---------------------------------------------------------------- the server
 
 def serve(host: str = "127.0.0.1", port: int = 8765) -> None:
-    """Serve the page on http://host:port until interrupted (everything from this machine: no CDN, no telemetry)."""
+    """Serve the page on http://host:port until interrupted (everything from this machine: no CDN, no telemetry).
+
+    Raises ScenarioError (one line for the user) if the address cannot be used.
+    """
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).split(" (while")[0]
+        raise ScenarioError(f"--host {host} --port {port}: cannot serve there ({reason})") from None
     os.environ["SOLARA_APP"] = __name__
     os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
     import uvicorn

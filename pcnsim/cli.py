@@ -258,6 +258,23 @@ def cmd_sensitivity(args) -> None:
     print(f"wrote sensitivity.csv (all {indices['step'].nunique()} time points) and sensitivity.png/svg to {out}")
 
 
+
+def cmd_app(args) -> None:
+    from .app import serve
+
+    serve(args.host, args.port)
+
+
+def cmd_race(args) -> None:
+    from .race import write_race
+
+    out = _output_dir(args.out)
+    seeded = {} if args.seed is None else {"seed": args.seed}
+    print("running race and trust_first side by side ...", file=sys.stderr, flush=True)
+    for path in write_race(out, **seeded):
+        print(f"wrote {path}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="pcnsim", description="Simulate collaboration in a Primary Care Network.")
     parser.add_argument("--version", action="version", version=f"pcnsim {__version__}")
@@ -305,6 +322,16 @@ def build_parser() -> argparse.ArgumentParser:
     se = sub.add_parser("sensitivity", help="Sobol or Morris indices over time of a finished sweep")
     se.add_argument("folder", help="a sweep's output folder (sobol or morris design)")
     se.set_defaults(func=cmd_sensitivity)
+
+    app = sub.add_parser("app", help="serve the trainer's interactive 'it is not a race' page (works offline)")
+    app.add_argument("--port", type=_positive, default=8765, help="port (default: 8765)")
+    app.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    app.set_defaults(func=cmd_app)
+
+    race = sub.add_parser("race", help="write the race vs trust_first animation (GIF, MP4 with ffmpeg) and still")
+    race.add_argument("--out", default="out/race", help="output folder (default: out/race)")
+    race.add_argument("--seed", type=_non_negative, help="seed of the PCN shown (default: the trainer page's)")
+    race.set_defaults(func=cmd_race)
     return parser
 
 

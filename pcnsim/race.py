@@ -32,7 +32,7 @@ CURVES = (
     ("milestones_met", "Milestones met on time (total)"),
     ("mean_trust", "Trust between practices"),
     ("agreement_share", "Meetings ending in agreement"),
-    ("conflict_destructive", "Trust fell: conflicts a week (3-month avg)"),
+    ("conflict_destructive", "Trust fell (a week, 3-month average)"),
 )
 
 
@@ -75,11 +75,13 @@ class Drawing:
 
     def __init__(self, pair: T.Lockstep, history: list[list[Week]]) -> None:
         self.pair, self.history = pair, history
+        self.moving: list = []  # artists redrawn each frame, in drawing order, over a saved background
+        self.background = None
         self.fig = Figure(figsize=(12.8, 7.2), dpi=100)
         FigureCanvasAgg(self.fig)
         grid = self.fig.add_gridspec(2, 4, height_ratios=[3.1, 2], left=0.05, right=0.98, top=0.85, bottom=0.14,
                                      hspace=0.32, wspace=0.28)
-        self.title = self.fig.suptitle("", y=0.985, fontsize=15, fontweight="bold")
+        self.title = self._moves(self.fig.suptitle("", y=0.985, fontsize=15, fontweight="bold"))
         self.fig.text(0.5, 0.92, f"The same PCN (seed {pair.seed}), the same practices and the same national "
                       "workload, taken on in two ways", ha="center", fontsize=10.5, color="#444")
         self.networks = [self._network(self.fig.add_subplot(grid[0, 2 * k:2 * k + 2]), k) for k in range(2)]
@@ -101,20 +103,20 @@ class Drawing:
                      color=T.SIDE_COLOURS[k], fontweight="bold")
         ties = LineCollection(ends, capstyle="round", zorder=1)
         flashes = LineCollection(np.zeros((0, 2, 2)), capstyle="round", linewidths=9, alpha=0.75, zorder=2)
-        ax.add_collection(ties)
-        ax.add_collection(flashes)
+        self._moves(ax.add_collection(ties), ax.add_collection(flashes))
         sizes = 900 * st.list_size / 8000
-        nodes = ax.scatter(xy[:, 0], xy[:, 1], s=sizes, edgecolors="white", linewidths=2, zorder=3)
+        nodes = self._moves(ax.scatter(xy[:, 0], xy[:, 1], s=sizes, edgecolors="white", linewidths=2, zorder=3))
         for i, (x, y) in enumerate(xy):
-            ax.text(x, y, str(i + 1), ha="center", va="center", color="white", fontsize=11, fontweight="bold", zorder=4)
-        facts = ax.text(0.5, -0.02, "", transform=ax.transAxes, ha="center", va="top", fontsize=10)
+            self._moves(ax.text(x, y, str(i + 1), ha="center", va="center", color="white", fontsize=11,
+                                fontweight="bold", zorder=4))
+        facts = self._moves(ax.text(0.5, -0.02, "", transform=ax.transAxes, ha="center", va="top", fontsize=10))
         return {"ax": ax, "ends": ends, "ties": ties, "flashes": flashes, "nodes": nodes, "facts": facts}
 
     def _curve(self, ax, outcome: str, title: str) -> dict:
         lines = []
         for k, run in enumerate(self.pair.runs):
             (line,) = ax.plot([], [], color=T.SIDE_COLOURS[k], linewidth=2.2, label=run.label)
-            lines.append(line)
+            lines.append(self._moves(line))
         top = max(np.nanmax(_series(run, outcome)) for run in self.pair.runs)
         ax.set_xlim(0, self.pair.weeks)
         ax.set_ylim(0, 1.0 if outcome in ("mean_trust", "agreement_share") else max(top * 1.1, 1.0))
@@ -123,9 +125,16 @@ class Drawing:
         ax.set_title(title, fontsize=10)
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
-        marker = ax.axvline(0, color="#333", linestyle="--", linewidth=1, visible=False)
-        label = ax.text(0, 0.97, "", transform=ax.get_xaxis_transform(), fontsize=8.5, va="top", color="#333")
+        marker = self._moves(ax.axvline(0, color="#333", linestyle="--", linewidth=1, visible=False))
+        label = self._moves(ax.text(0, 0.97, "", transform=ax.get_xaxis_transform(), fontsize=8.5, va="top",
+                                    color="#333"))
         return {"ax": ax, "outcome": outcome, "lines": lines, "marker": marker, "label": label}
+
+    def _moves(self, *artists):
+        for artist in artists:
+            artist.set_animated(True)
+            self.moving.append(artist)
+        return artists[0]
 
     def _legend(self) -> None:
         handles = [Patch(facecolor=colour, label=words) for colour, words in T.ENGAGEMENT.values()]
@@ -176,8 +185,21 @@ class Drawing:
         return crossover(first, second) if week > 0 else None
 
     def pixels(self) -> np.ndarray:
-        self.fig.canvas.draw()
-        return np.asarray(self.fig.canvas.buffer_rgba())[:, :, :3].copy()
+        """The frame as RGB pixels: the still parts drawn once, the moving ones over them (blitting)."""
+        canvas = self.fig.canvas
+        if self.background is None:
+            canvas.draw()
+            self.background = canvas.copy_from_bbox(self.fig.bbox)
+        canvas.restore_region(self.background)
+        for artist in self.moving:
+            self.fig.draw_artist(artist)
+        return np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
+
+    def save(self, path: Path) -> None:
+        """The current state as a still (PNG or SVG), every artist drawn normally."""
+        for artist in self.moving:
+            artist.set_animated(False)
+        self.fig.savefig(path, dpi=100, metadata={"Date": None} if path.suffix == ".svg" else None)
 
 
 def _gif(frames: list[np.ndarray], path: Path, hold: int) -> None:
@@ -188,7 +210,10 @@ def _gif(frames: list[np.ndarray], path: Path, hold: int) -> None:
     images = [image.resize((width, round(image.height * width / image.width)), Image.Resampling.LANCZOS)
               for image in images]
     frames = [np.asarray(image) for image in images]
-    sample = Image.fromarray(np.concatenate(frames[:: max(1, len(frames) // 8)] + [frames[-1]], axis=0))
+    # one palette for every frame, from a sample of frames and swatches of the key colours (flashes are rare)
+    keys = [*T.SIDE_COLOURS] + [c for c, _ in T.ENGAGEMENT.values()] + [c for c, _ in T.CONFLICT.values()]
+    swatches = [np.full((40, width, 3), [int(c[i:i + 2], 16) for i in (1, 3, 5)], np.uint8) for c in keys]
+    sample = Image.fromarray(np.concatenate(frames[:: max(1, len(frames) // 8)] + [frames[-1]] + swatches, axis=0))
     palette = sample.quantize(colors=255, method=Image.Quantize.MEDIANCUT)
     images = [image.quantize(palette=palette, dither=Image.Dither.NONE) for image in images]
     durations = [round(1000 / FPS)] * (len(images) - 1) + [1000 * hold]
@@ -228,5 +253,5 @@ def write_race(out: Path, seed: int = T.DEFAULT_SEED, *, weeks: int = T.WEEKS, e
     drawing.show(weeks, weeks)  # the still: the final state, no flashes
     for suffix in (".png", ".svg"):
         written.append(out / f"race{suffix}")
-        drawing.fig.savefig(written[-1], dpi=100, metadata={"Date": None} if suffix == ".svg" else None)
+        drawing.save(written[-1])
     return written

@@ -146,6 +146,8 @@ SIDE_COLOURS = ("#d95f02", "#1b7f79")  # curves of the first (left) and second (
 def elapsed(week: int) -> str:
     """Time since the start in plain words: '6 months in', '1 year, 3 months in'."""
     years, months = divmod(week * 12 // 52, 12)
+    if not (years or months):
+        return "the first month"
     parts = ([f"{years} year{'s' * (years != 1)}"] if years else []) + (
         [f"{months} month{'s' * (months != 1)}"] if months or not years else [])
     return ", ".join(parts) + " in"
