@@ -369,8 +369,8 @@ the share of meetings ending in *agreement*, and under each network its *conflic
 week from which the right-hand PCN has met more milestones than the left, and stayed ahead.
 
 **What to notice.** The Race can look ahead at six months: more boxes ticked. Look at what it costs: no time
-to meet, tension, rows, practices going along rather than owning the work. A year on, the phased PCN has usually
-overtaken it, on the national targets too, with more trust to build on.
+to meet, tension, rows, practices going along rather than owning the work. In most PCNs the phased one overtakes
+it later, often within one or two years, on the national targets too, with more trust to build on.
 
 > "There is no prize for being ahead." "If everybody is behind everybody else, who is in front?"
 > (*It is Not a Race*, the blog post this trainer is built on)
