@@ -236,8 +236,9 @@ def cmd_plot(args) -> None:
             raise ScenarioError(f"--phase: needs exactly two varied parameters; this sweep varies {numeric}")
         phase_diagram(summary, outcomes, numeric[0], numeric[1], stem)
     else:
-        sweep_curves(summary, outcomes, args.by or experiment.figure.by if (args.by or experiment.figure.by) in
-                     table.columns else "scenario", varied, experiment.figure.crossover, stem)
+        by = args.by or experiment.figure.by
+        sweep_curves(summary, outcomes, by if by in table.columns else "scenario", varied,
+                     experiment.figure.crossover, stem)
     print(f"wrote {stem.with_suffix('.png')} and {stem.with_suffix('.svg')}")
 
 
