@@ -226,8 +226,8 @@ def cmd_plot(args) -> None:
     if unknown:
         raise ScenarioError(f"--outcome {unknown[0]}: not in this sweep; recorded: {', '.join(experiment.outcomes)}")
     if args.by and args.by not in table.columns:
-        raise ScenarioError(f"--by {args.by}: not a column of the design; choose from scenario, "
-                            + ", ".join(experiment.parameters))
+        raise ScenarioError(f"--by {args.by}: not a column of the design; choose from "
+                            + ", ".join(["scenario", *experiment.parameters]))
     stem = Path(args.out).with_suffix("") if args.out else out / "plot"
     varied = [c for c in ["scenario", *experiment.parameters] if table[c].nunique() > 1] or ["scenario"]
     numeric = [c for c in varied if c != "scenario"]
