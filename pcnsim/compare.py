@@ -22,11 +22,16 @@ def replicate(scenario: Scenario, seeds: list[int], progress: Callable[[int], No
     return pd.concat(frames, ignore_index=True)
 
 
+def half_width(sd, n):
+    """Half-width of the t-based 95% confidence interval of a mean of n values with standard deviation sd."""
+    return stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+
+
 def summarise(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
     """Per step and outcome: n, mean, sd and a t-based 95% confidence interval of the mean."""
     grouped = runs.groupby("step")[outcomes]
     mean, sd, n = grouped.mean(), grouped.std(ddof=1), grouped.count()
-    half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+    half = half_width(sd, n)
     long = {
         name: frame.reset_index().melt(id_vars="step", var_name="outcome", value_name=name)
         for name, frame in {"n": n, "mean": mean, "sd": sd, "half": half}.items()

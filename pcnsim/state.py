@@ -6,7 +6,7 @@ directly, so a step is array work rather than a walk over Python objects.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -36,6 +36,3 @@ class State:
     emphasis: np.ndarray  # (R, k) which motivations a requirement touches; rows sum to 1
     decided: np.ndarray  # bool
     done: np.ndarray  # effort delivered so far
-
-    def copy(self) -> "State":
-        return State(**{f.name: getattr(self, f.name).copy() for f in fields(self)})

@@ -144,7 +144,7 @@ def summarise(out: Path, table: pd.DataFrame, outcomes: list[str]) -> pd.DataFra
     update), in part order, so memory stays flat and the result is the same
     whatever order the chunks finished in.
     """
-    from scipy import stats
+    from .compare import half_width
 
     point_of = table.set_index("run_id")["point"]
     n = mean = m2 = None
@@ -172,7 +172,7 @@ def summarise(out: Path, table: pd.DataFrame, outcomes: list[str]) -> pd.DataFra
     if n is None:
         return pd.DataFrame()
     sd = np.sqrt(m2 / (n - 1).where(n > 1))
-    half = stats.t.ppf(0.975, (n - 1).clip(lower=1)) * sd / np.sqrt(n)
+    half = half_width(sd, n)
     long = pd.concat({"n": n, "mean": mean.where(n > 0), "sd": sd, "ci_low": mean - half, "ci_high": mean + half},
                      axis=1)
     long = long.stack(level=1, future_stack=True).rename_axis(["point", "step", "outcome"]).reset_index()
