@@ -163,12 +163,17 @@ def cmd_compare(args) -> None:
     print(f"wrote comparison.csv, checkpoints.csv, comparison.png and the resolved scenarios to {out}")
 
 
+def _varied(experiment, table) -> tuple[list[str], list[str]]:
+    """Design columns that take more than one value, and those of them that are numeric parameters."""
+    varied = [c for c in ["scenario", *experiment.parameters] if table[c].nunique() > 1] or ["scenario"]
+    return varied, [c for c in varied if c != "scenario"]
+
+
 def _sweep_figure(out: Path, experiment, table, summary) -> str:
     from .plot import phase_diagram, sweep_curves
 
-    varied = [c for c in ["scenario", *experiment.parameters] if table[c].nunique() > 1] or ["scenario"]
+    varied, numeric = _varied(experiment, table)
     outcomes = [o for o in experiment.figure.outcomes if o in set(summary["outcome"])]
-    numeric = [c for c in varied if c != "scenario"]
     if experiment.design == "factorial" and len(varied) == 2 and len(numeric) == 2:
         phase_diagram(summary, outcomes, numeric[0], numeric[1], out / "figure")
         return "phase diagram"
@@ -229,8 +234,7 @@ def cmd_plot(args) -> None:
         raise ScenarioError(f"--by {args.by}: not a column of the design; choose from "
                             + ", ".join(["scenario", *experiment.parameters]))
     stem = Path(args.out).with_suffix("") if args.out else out / "plot"
-    varied = [c for c in ["scenario", *experiment.parameters] if table[c].nunique() > 1] or ["scenario"]
-    numeric = [c for c in varied if c != "scenario"]
+    varied, numeric = _varied(experiment, table)
     if args.phase:
         if len(numeric) != 2:
             raise ScenarioError(f"--phase: needs exactly two varied parameters; this sweep varies {numeric}")

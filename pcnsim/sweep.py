@@ -82,8 +82,6 @@ def prepare(experiment: Experiment, folder: Path, source: str, out: Path) -> tup
         if existing["run_id"].tolist() != table["run_id"].tolist():
             raise ScenarioError(f"{out}: holds results of a different experiment design; use another --out")
     else:
-        (out / "timeseries").mkdir(parents=True, exist_ok=True)
-        (out / "status").mkdir(exist_ok=True)
         _write_atomic(table, runs_file)
     (out / "timeseries").mkdir(exist_ok=True)
     (out / "status").mkdir(exist_ok=True)

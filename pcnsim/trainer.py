@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -122,10 +122,6 @@ def scenario(settings: Settings, name: str = "trainer") -> Scenario:
     """A validated scenario: the defaults with the settings' overrides."""
     data = apply_overrides({"name": name}, overrides(settings), "trainer settings")
     return validate(data, "trainer settings")
-
-
-def settings_dict(settings: Settings) -> dict:
-    return {f.name: getattr(settings, f.name) for f in fields(settings)}
 
 
 # How the app and the slides draw a PCN: colour and plain words by engagement, and by how a conflict was handled.
