@@ -67,8 +67,15 @@ def _agents_table(model):
     import pandas as pd
 
     st, dims = model.state, model.params.practices.value_dimensions
+    world = model.structure
+    codes = world.practice_codes + [f"{world.pcn_codes[q]}-partner{i + 1}"
+                                    for q in range(world.n_pcns) for i in range(model.params.partners.per_pcn)]
     table = pd.DataFrame({
-        "practice": np.arange(len(st.stakes)),
+        "member": np.arange(len(st.stakes)),
+        "code": codes,
+        "kind": np.where(st.partner, "partner", "practice"),
+        "pcn": [world.pcn_codes[q] for q in st.pcn],
+        "ics": [world.ics_codes[world.ics[q]] for q in st.pcn],
         "list_size": st.list_size.round().astype(int),
         "style": [STYLES[s] for s in st.style],
         "authorisation": [AUTHORISATIONS[a] for a in st.authorisation],
@@ -93,20 +100,36 @@ def cmd_run(args) -> None:
     scenario = _resolved(args)
     out = _output_dir(args.out)
     model = PCNModel(scenario)
-    timeseries = model.run()
+    world = model.structure
+    print(f"{scenario.name}: {world.n} practices in {world.n_pcns} PCN(s) in {world.n_systems} ICS(s), "
+          f"{scenario.steps} weeks, seed {scenario.seed}", flush=True)
+    timeseries = _run_with_progress(model, scenario.steps)
     st = model.state
     timeseries.to_csv(out / "timeseries.csv", index=False)
+    model.pcn_table().to_csv(out / "pcns.csv", index=False)
+    model.ics_table().to_csv(out / "ics.csv", index=False)
     _agents_table(model).to_csv(out / "agents.csv", index=False)
-    pd.DataFrame({"source": st.src, "target": st.dst, "trust": st.trust, "history_years": st.history,
-                  "tension": st.tension}).to_csv(out / "edges.csv", index=False)
+    pd.DataFrame({"source": st.src, "target": st.dst, "cross_pcn": st.cross, "trust": st.trust,
+                  "history_years": st.history, "tension": st.tension}).to_csv(out / "edges.csv", index=False)
     (out / "scenario.yaml").write_text(dump(scenario), encoding="utf-8")
     outcomes_figure(timeseries, f"{scenario.name} (seed {scenario.seed})", out / "outcomes.png")
     checkpoints = sorted({s for s in (0, 26, 52, 156, scenario.steps) if s <= scenario.steps})
     table = timeseries.set_index("step").loc[checkpoints, SUMMARY].T
     table.columns = [f"week {c}" for c in checkpoints]
-    print(f"{scenario.name}: {scenario.network.practices} practices, {scenario.steps} weeks, seed {scenario.seed}")
     print(table.to_string(float_format=lambda x: f"{x:.3f}"))
-    print(f"wrote timeseries.csv, agents.csv, edges.csv, scenario.yaml, outcomes.png to {out}")
+    print(f"wrote timeseries.csv, pcns.csv, ics.csv, agents.csv, edges.csv, scenario.yaml, outcomes.png to {out}")
+
+
+def _run_with_progress(model, steps: int):
+    """Run the model, with a progress bar when the run is long enough to wait for."""
+    from tqdm import tqdm
+
+    big = len(model.state.values) * steps > 200_000
+    with tqdm(total=steps, unit="week", desc="weeks", disable=not big, dynamic_ncols=True) as bar:
+        for _ in range(steps):
+            model.step()
+            bar.update()
+    return model.timeseries()
 
 
 def cmd_validate(args) -> None:

@@ -8,18 +8,29 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .model import PCNModel
+from .batch import simulate
+from .engine import OUTCOMES
+from .model import COUNTS
 from .scenario import Scenario
+
+BATCH = 50  # runs stepped together between progress reports
 
 
 def replicate(scenario: Scenario, seeds: list[int], progress: Callable[[int], None] | None = None) -> pd.DataFrame:
-    """Run a scenario once per seed; one long table with a `seed` column."""
+    """Run a scenario once per seed (in batches); one long table with a `seed` column."""
     frames = []
-    for done, seed in enumerate(seeds, start=1):
-        frames.append(PCNModel(scenario, seed=seed).run().assign(seed=seed))
+    for start in range(0, len(seeds), BATCH):
+        chunk = seeds[start:start + BATCH]
+        for seed, result in zip(chunk, simulate([scenario] * len(chunk), chunk)):
+            if isinstance(result, Exception):
+                raise result
+            frames.append(pd.DataFrame(result, columns=list(OUTCOMES)).assign(seed=seed))
         if progress:
-            progress(done)
-    return pd.concat(frames, ignore_index=True)
+            progress(start + len(chunk))
+    table = pd.concat(frames, ignore_index=True)
+    counts = [c for c in OUTCOMES if c in COUNTS]
+    table[counts] = table[counts].astype(np.int64)
+    return table
 
 
 def half_width(sd, n):

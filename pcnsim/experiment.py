@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from . import __version__
-from .outcomes import COLUMNS
+from .engine import OUTCOMES as COLUMNS
 from .scenario import ScenarioError, apply_overrides, read_yaml, validate
 
 Design = Literal["factorial", "lhs", "sobol", "morris"]

@@ -1,13 +1,9 @@
-"""PCNModel: general practices collaborating in a Primary Care Network under national mandates.
+"""PCNModel: general practices collaborating in Primary Care Networks under national mandates.
 
-One step is one week. Within a step, in this order:
-1. the Clinical Director's time for facilitation is set by last week's mandate load;
-2. pending requirements are decided, by agreement or imposed (decisions.py);
-3. practices do the mandate work they can and effort is credited to milestones (workload.py);
-4. practices meet in pairs, in sequence; values converge, conflict is handled, trust moves (meetings.py);
-5. on every edge shared history lengthens, latent tension decays and erodes trust;
-6. burnout and engagement update (workload.py);
-7. outcomes are recorded (outcomes.py).
+One step is one week; the order of processes within a week is in
+pcnsim/engine.py and docs/ODD.md. The model's state lives in the engine's
+arrays (a batch of one run); practices are Mesa agents that are views onto
+their rows, on a Mesa network over the ties.
 """
 
 from __future__ import annotations
@@ -15,31 +11,19 @@ from __future__ import annotations
 import mesa
 import networkx as nx
 import numpy as np
+import pandas as pd
 from mesa.discrete_space import Network
 
-from . import mandates, outcomes
+from . import engine, mandates
 from .agents import Practice
-from .decisions import decide, support
-from .meetings import hold_meetings
-from .network import build_graph, edge_arrays
+from .batch import Batch
+from .build import build
 from .scenario import Scenario
 from .state import State
-from .workload import cd_facilitation, wear, work
-
-WEEKS_PER_YEAR = 52.0
-
-
-def _spread(rng: np.random.Generator, spread, size, low: float, high: float) -> np.ndarray:
-    return np.clip(rng.normal(spread.mean, spread.sd, size), low, high)
-
-
-def _mix(rng: np.random.Generator, weights: dict, size: int) -> np.ndarray:
-    p = np.array(list(weights.values()), dtype=float)
-    return rng.choice(len(p), size=size, p=p / p.sum())
 
 
 class PCNModel(mesa.Model):
-    """A Primary Care Network of practices (Mesa agents) on a networkx graph.
+    """Practices (Mesa agents) in one or many PCNs, on a networkx graph of their ties.
 
     Parameters
     ----------
@@ -53,152 +37,97 @@ class PCNModel(mesa.Model):
         self.seed_used = scenario.seed if seed is None else int(seed)
         super().__init__(rng=self.seed_used)
         self.params = scenario
-        self.week = 0
-        rng = self.rng
-        sp = scenario.practices
-
-        self.graph = build_graph(scenario.network, rng)
-        n, k = scenario.network.practices, len(sp.value_dimensions)
-        src, dst = edge_arrays(self.graph)
-        self.edge_index = {(int(u), int(v)): e for e, (u, v) in enumerate(zip(src, dst))}
+        run, self.structure = build(scenario, self.rng)
+        self.batch = Batch([run], [scenario], [self.rng])
+        self.state = State(self.batch.run)
         self.schedule = mandates.build(scenario.mandates)
-
-        if sp.value_distribution == "uniform":
-            values = rng.random((n, k))
-        else:
-            values = np.clip(0.5 + rng.normal(0.0, sp.value_spread, (n, k)), 0.0, 1.0)
-        history = _spread(rng, scenario.network.history_years, len(src), 0.0, np.inf)
-        tr = scenario.trust
-        base = tr.initial + tr.history_gain * (1.0 - np.exp(-history / tr.history_scale_years))
-        self.state = State(
-            values=values,
-            stakes=_spread(rng, sp.stakes, n, 0.0, 1.0),
-            core_demand=_spread(rng, sp.core_demand, n, 0.0, 0.98),
-            list_size=_spread(rng, sp.list_size, n, 500.0, np.inf),
-            style=_mix(rng, sp.styles.model_dump(), n),
-            authorisation=_mix(rng, sp.authorisation.model_dump(), n),
-            ownership=np.full(n, sp.initial_ownership),
-            burnout=np.zeros(n),
-            engaged=np.ones(n, dtype=bool),
-            capacity=np.ones(n),
-            pressure=np.zeros(n),
-            unfunded=np.zeros(n),
-            src=src,
-            dst=dst,
-            trust=np.clip(base + rng.normal(0.0, tr.initial_noise, len(src)), 0.0, 1.0),
-            history=history,
-            tension=np.zeros(len(src)),
-            emphasis=rng.dirichlet(np.ones(k), self.schedule.size),
-            decided=np.zeros(self.schedule.size, dtype=bool),
-            done=np.zeros(self.schedule.size),
-        )
-        propensity = np.array(list(scenario.conflict.propensities.model_dump().values()), dtype=float)
-        self.edge_propensity = 0.5 * (propensity[self.state.style[src]] + propensity[self.state.style[dst]])
-
+        n_members = self.state.values.shape[0]
+        self.graph = nx.Graph()
+        self.graph.add_nodes_from(range(n_members))
+        self.graph.add_edges_from(zip(self.state.src.tolist(), self.state.dst.tolist()))
+        self.edge_index = {(int(u), int(v)): e for e, (u, v) in enumerate(zip(self.state.src, self.state.dst))}
         self.space = Network(self.graph, random=self.random, layout=nx.circular_layout)
-        for i in range(n):
+        for i in range(n_members):
             Practice(self, i, self.space[i])
+        self._rows: list[np.ndarray] = []
+        self._pcn_rows: list[tuple[int, np.ndarray]] = []
+        self._record()
 
-        work(self.state, scenario, np.zeros(self.schedule.size), self.schedule.funding)  # week-0 capacity, pressure
-        self.demand = 0.0
-        self.facilitation = cd_facilitation(scenario, 0.0)
-        self._even_emphasis = np.full((1, k), 1.0 / k)
-        self.totals = dict(agreed=0, imposed=0, due=0, met=0)
-        self._agreement = np.zeros(2)  # discounted (agreements, decisions)
-        self._last_mean_trust = float(self.state.trust.mean()) if len(src) else 0.0
-        self.outcomes: dict = {}
-        self._measure(None, None, None)
-        self.datacollector = mesa.DataCollector(
-            model_reporters={name: (lambda m, name=name: m.outcomes[name]) for name in outcomes.COLUMNS}
-        )
-        self.datacollector.collect(self)
+    @property
+    def week(self) -> int:
+        return self.batch.week
+
+    @property
+    def outcomes(self) -> dict:
+        """This week's national outcomes (docs/ODD.md, section 7)."""
+        return dict(zip(engine.OUTCOMES, self._rows[-1].tolist()))
 
     def step(self) -> None:
-        self.week += 1
-        sc, st, sched = self.params, self.state, self.schedule
-        n_edges, n_req = len(st.src), sched.size
-        # Every random number of the week, in fixed shapes, before any branch (reproducible runs).
-        picks = self.rng.integers(0, max(n_edges, 1), sc.meetings.per_step)
-        meet_draws = self.rng.random((sc.meetings.per_step, 2))
-        commit_draws = self.rng.random((n_req, len(st.stakes)))
-        impose_draws = self.rng.random(n_req)
+        for _ in self.batch.advance(1):
+            self._record()
 
-        self.facilitation = facilitation = cd_facilitation(sc, self.demand)
-        decisions = decide(st, sc, sched, self.week, facilitation, commit_draws, impose_draws)
+    def _record(self) -> None:
+        self._rows.append(self.batch.outcomes[0].copy())
+        if self.week % self.params.record_levels_every == 0:
+            self._pcn_rows.append((self.week, self.batch.pcn_outcomes()[0]))
 
-        started = st.decided & (sched.arrival < self.week)
-        rates = mandates.required_rates(sched, st.done, self.week, started)
-        week = work(st, sc, rates, sched.funding)
-        if week.demand > 0:
-            st.done = np.minimum(st.done + week.delivered * rates / week.demand, sched.effort)
-        due_now = sched.stage_exists & (sched.due == self.week)
-        met_now = due_now & st.decided[:, None] & (st.done[:, None] >= sched.target - 1e-9)
-        self.demand = week.demand
-
-        meetings = hold_meetings(
-            st, sc, week.attendance, facilitation, self.edge_propensity, picks if n_edges else picks[:0], meet_draws
-        )
-
-        st.history += 1.0 / WEEKS_PER_YEAR
-        st.tension *= 1.0 - sc.conflict.tension_decay
-        st.trust *= 1.0 - np.minimum(1.0, sc.trust.tension_erosion * st.tension)
-        wear(st, sc)
-
-        self.totals["agreed"] += decisions.agreed
-        self.totals["imposed"] += decisions.imposed
-        self.totals["due"] += int(due_now.sum())
-        self.totals["met"] += int(met_now.sum())
-        self._measure(meetings, decisions, week)
-        self.datacollector.collect(self)
-
-    def _measure(self, meetings, decisions, week) -> None:
-        sc, st = self.params, self.state
-        memory = 1.0 / sc.meetings.agreement_memory_weeks
-        if meetings is not None:
-            fresh = np.array(
-                [meetings.agreements + decisions.agreed, meetings.held + decisions.agreed + decisions.imposed]
-            )
-            self._agreement = (1.0 - memory) * self._agreement + fresh
-        mean_trust = float(st.trust.mean()) if len(st.trust) else 0.0
-        trusted = st.trust >= sc.trust.trusted_threshold
-        owned = st.engaged & (st.ownership > 0.5)
-        conflicts = meetings.conflicts if meetings else 0
-        self.outcomes = {
-            "step": self.week,
-            "mean_trust": mean_trust,
-            "min_trust": float(st.trust.min()) if len(st.trust) else 0.0,
-            "trust_growth": (mean_trust - self._last_mean_trust) * WEEKS_PER_YEAR,
-            "trusted_components": outcomes.components(len(st.stakes), st.src[trusted], st.dst[trusted]),
-            "value_dispersion": outcomes.dispersion(st.values),
-            "n_clusters": outcomes.clusters(st.values, sc.values.cluster_tolerance),
-            "agreement_share": float(self._agreement[0] / self._agreement[1]) if self._agreement[1] > 0 else np.nan,
-            "shared_purpose": float(np.mean(support(st, sc, self._even_emphasis, self.facilitation) & st.engaged)),
-            "decisions_agreed": self.totals["agreed"],
-            "decisions_imposed": self.totals["imposed"],
-            "meetings": meetings.held if meetings else 0,
-            "conflict_episodes": conflicts,
-            "conflict_intensity": meetings.intensity / conflicts if conflicts else 0.0,
-            "conflict_productive": meetings.productive if meetings else 0,
-            "conflict_avoided": meetings.avoided if meetings else 0,
-            "conflict_destructive": meetings.destructive if meetings else 0,
-            "latent_tension": float(st.tension.mean()) if len(st.tension) else 0.0,
-            "mandate_demand": week.demand if week else 0.0,
-            "milestones_due": self.totals["due"],
-            "milestones_met": self.totals["met"],
-            "ownership": float(owned.mean()),
-            "passive_compliance": float((st.engaged & ~owned).mean()),
-            "disengaged": float((~st.engaged).mean()),
-            "capacity": float(st.capacity.mean()),
-            "pressure": float(st.pressure.mean()),
-            "burnout": float(st.burnout.mean()),
-        }
-        self._last_mean_trust = mean_trust
-
-    def run(self, steps: int | None = None):
+    def run(self, steps: int | None = None) -> pd.DataFrame:
         """Step the model (by default the scenario's `steps`) and return the outcome table."""
-        for _ in range(self.params.steps if steps is None else steps):
-            self.step()
+        for _ in self.batch.advance(self.params.steps if steps is None else steps):
+            self._record()
         return self.timeseries()
 
-    def timeseries(self):
-        return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    def series(self, outcome: str) -> list:
+        """One national outcome's values from week 0 to now."""
+        column = engine.OUTCOMES.index(outcome)
+        return [row[column] for row in self._rows]
+
+    def timeseries(self) -> pd.DataFrame:
+        """One row per week: the national outcomes."""
+        frame = pd.DataFrame(np.array(self._rows), columns=list(engine.OUTCOMES))
+        counts = [c for c in engine.OUTCOMES if c in COUNTS]
+        frame[counts] = frame[counts].astype(np.int64)
+        return frame
+
+    def pcn_table(self) -> pd.DataFrame:
+        """One row per PCN every `record_levels_every` weeks."""
+        s = self.structure
+        frames = []
+        for week, rows in self._pcn_rows:
+            frame = pd.DataFrame(rows, columns=list(engine.PCN_OUTCOMES))
+            frame.insert(0, "step", week)
+            frame.insert(1, "pcn", s.pcn_codes)
+            frame.insert(2, "ics", [s.ics_codes[i] for i in s.ics])
+            frame.insert(3, "practices", np.bincount(s.pcn, minlength=s.n_pcns))
+            frame.insert(4, "population", np.bincount(s.pcn, self.state.list_size[: s.n], s.n_pcns))
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True)
+
+    def ics_table(self) -> pd.DataFrame:
+        """The per-PCN table rolled up to integrated care systems: counts summed, the rest practice-weighted."""
+        return ics_table(self.pcn_table())
+
+
+COUNTS = {"step", "trusted_components", "n_clusters", "decisions_agreed", "decisions_imposed", "meetings",
+          "conflict_episodes", "conflict_productive", "conflict_avoided", "conflict_destructive",
+          "milestones_due", "milestones_met"}
+SUMMED = {"practices", "population", "n_clusters", "decisions_agreed", "decisions_imposed", "milestones_due",
+          "milestones_met", "believes_behind", "truly_behind"}
+
+
+def ics_table(pcns: pd.DataFrame) -> pd.DataFrame:
+    """Roll a per-PCN table up to ICSs: counts summed (PCNs behind counted), other outcomes weighted by practices."""
+    rows = []
+    for (step, ics), group in pcns.groupby(["step", "ics"], sort=True):
+        row = {"step": step, "ics": ics, "pcns": len(group)}
+        weights = group["practices"].to_numpy(float)
+        for column in engine.PCN_OUTCOMES:
+            values = group[column].to_numpy(float)
+            if column in SUMMED:
+                row[column] = values.sum()
+            else:
+                ok = ~np.isnan(values)
+                row[column] = float(np.average(values[ok], weights=weights[ok])) if ok.any() else np.nan
+        row["practices"], row["population"] = group["practices"].sum(), group["population"].sum()
+        rows.append(row)
+    return pd.DataFrame(rows)

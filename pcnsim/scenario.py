@@ -38,16 +38,41 @@ class Spread(_Section):
 
 
 class Network(_Section):
+    """Who is in which PCN and who is tied to whom.
+
+    kind "single": one PCN of `practices` practices tied by `topology`.
+    kind "generated": an England-like system of `systems` ICSs and `pcns` PCNs.
+    kind "csv": a real structure read from `file` (and optionally `edges_file`).
+    In generated and csv structures every PCN's practices are all tied to each
+    other, and some ties cross between PCNs of the same ICS.
+    """
+
+    kind: Literal["single", "generated", "csv"] = "single"
     practices: Annotated[int, Field(ge=2, le=100_000)] = 5
     topology: Literal["complete", "small_world", "random"] = "complete"
     degree: Annotated[int, Field(ge=1)] = 4
     rewire: Unit = 0.1
     history_years: Spread = Spread(mean=3.0, sd=2.0)
+    systems: Annotated[int, Field(ge=1, le=1_000)] = 42
+    pcns: Annotated[int, Field(ge=1, le=20_000)] = 1250
+    pcn_practices: Spread = Spread(mean=5.2, sd=2.6)
+    cross_ties: Annotated[float, Field(ge=0.0, le=100.0)] = 2.0
+    cross_history_years: Spread = Spread(mean=1.0, sd=1.0)
+    file: str | None = None
+    edges_file: str | None = None
 
     @model_validator(mode="after")
-    def _degree_fits(self):
-        if self.topology != "complete" and self.degree >= self.practices:
+    def _fits(self):
+        if self.kind == "single" and self.topology != "complete" and self.degree >= self.practices:
             raise ValueError(f"degree must be below practices ({self.practices}) for a {self.topology} network")
+        if self.kind == "csv" and not self.file:
+            raise ValueError("kind csv needs file: a CSV of practice_code, pcn_code, ics_code, list_size")
+        if self.kind != "csv" and (self.file or self.edges_file):
+            raise ValueError("file and edges_file are read only when kind is csv")
+        if self.kind == "generated" and self.systems > self.pcns:
+            raise ValueError(f"systems ({self.systems}) cannot exceed pcns ({self.pcns})")
+        if self.pcn_practices.mean < 2:
+            raise ValueError("pcn_practices.mean must be at least 2")
         return self
 
 
@@ -210,6 +235,8 @@ class Delivery(_Section):
     arrs_support: NonNeg = 0.05
     ownership_rate: Unit = 0.1
     meeting_ownership_rate: Unit = 0.02
+    # When set, each PCN's requirement effort is scaled by its registered population over this many patients.
+    effort_population: Annotated[float, Field(gt=0.0)] | None = None
 
 
 class Wellbeing(_Section):
@@ -224,6 +251,26 @@ class Wellbeing(_Section):
         if self.reengage_at >= self.disengage_at:
             raise ValueError("reengage_at must be below disengage_at")
         return self
+
+
+class Partners(_Section):
+    """Partner organisations (community, mental health, local authority, voluntary sector) joining each PCN."""
+
+    per_pcn: Annotated[int, Field(ge=0, le=10)] = 0
+    join_week: Annotated[int, Field(ge=0)] = 0
+    value_centre: list[Unit] | None = None  # per value dimension; default: the practices' centre
+    stakes: Spread = Spread(mean=0.2, sd=0.1)
+    core_demand: Spread = Spread(mean=0.85, sd=0.03)
+    voice: NonNeg = 1.0  # a partner's weight in PCN decisions, in units of the PCN's mean practice list size
+    trust_transfer: Unit = 0.5  # share of a practice's trust in its PCN it extends to a newcomer
+
+
+class Comparison(_Section):
+    """PCNs watching a few others' visible achievements and judging whether they are behind."""
+
+    visible: Annotated[int, Field(ge=0, le=100)] = 0  # other PCNs each PCN watches; 0 switches comparison off
+    bias: Unit = 0.0  # 0: what is shared is the whole story; 1: only the best of it
+    urgency: Annotated[float, Field(ge=0.0, le=5.0)] = 0.5  # extra pace of mandate work when a PCN thinks it is behind
 
 
 class Scenario(_Section):
@@ -243,6 +290,18 @@ class Scenario(_Section):
     decisions: Decisions = Decisions()
     delivery: Delivery = Delivery()
     wellbeing: Wellbeing = Wellbeing()
+    partners: Partners = Partners()
+    comparison: Comparison = Comparison()
+    record_levels_every: Annotated[int, Field(ge=1)] = 13  # weeks between rows of the per-PCN and per-ICS tables
+
+    @model_validator(mode="after")
+    def _partner_values_fit(self):
+        centre = self.partners.value_centre
+        if centre is not None and len(centre) != len(self.practices.value_dimensions):
+            raise ValueError(
+                f"partners.value_centre needs one entry per value dimension ({len(self.practices.value_dimensions)})"
+            )
+        return self
 
 
 def _allowed_keys(loc: tuple) -> list[str]:
@@ -341,7 +400,19 @@ def load(path: str | Path, overrides: list[str] | None = None) -> Scenario:
         raise ScenarioError(f"{path}: the file must hold a mapping of scenario fields, not {type(data).__name__}")
     if overrides:
         data = apply_overrides(data, overrides, f"{path} (--set)")
-    return validate(data, str(path))
+    return validate(_resolve_files(data, Path(path).parent), str(path))
+
+
+def _resolve_files(data: dict, folder: Path) -> dict:
+    """Make a csv structure's file paths absolute, read relative to the scenario file's folder."""
+    network = data.get("network")
+    if not isinstance(network, dict):
+        return data
+    resolved = dict(network)
+    for key in ("file", "edges_file"):
+        if isinstance(resolved.get(key), str) and not Path(resolved[key]).is_absolute():
+            resolved[key] = str((folder / resolved[key]).resolve())
+    return {**data, "network": resolved}
 
 
 def dump(scenario: Scenario) -> str:

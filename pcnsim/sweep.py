@@ -26,23 +26,41 @@ from .scenario import Scenario, ScenarioError
 
 
 def run_chunk(runs: list[dict], scenarios: dict[int, dict], steps_every: int, outcomes: list[str]):
-    """Run a chunk of runs in a worker; returns (timeseries, status) tables. Never raises for a bad run."""
-    from .model import PCNModel
+    """Run a chunk of runs in a worker; returns (timeseries, status) tables. Never raises for a bad run.
 
-    frames, status = [], []
+    Runs of the chunk that share a shape are stepped together as one batch (pcnsim.batch).
+    """
+    from .batch import simulate
+    from .engine import OUTCOMES
+
+    columns = ["run_id", "step", *outcomes]
+    picked = [OUTCOMES.index(name) for name in ("step", *outcomes)]
+    ready, status = [], {}
     for run in runs:
         try:
-            scenario = Scenario.model_validate(scenarios[run["point"]])
-            df = PCNModel(scenario, seed=run["seed"]).run()
-            df = df[df["step"] % steps_every == 0][["step", *outcomes]]
-            frames.append(df.assign(run_id=run["run_id"]))
-            status.append((run["run_id"], "ok", ""))
-        except Exception as exc:  # a failing run is recorded and the sweep goes on
-            last = traceback.extract_tb(exc.__traceback__)[-1]
-            status.append((run["run_id"], "failed", f"{type(exc).__name__}: {exc} ({Path(last.filename).name}:{last.lineno})"))
-    columns = ["run_id", "step", *outcomes]
+            ready.append((run, Scenario.model_validate(scenarios[run["point"]])))
+        except Exception as exc:
+            status[run["run_id"]] = ("failed", _describe(exc))
+    results = simulate([s for _, s in ready], [run["seed"] for run, _ in ready], steps_every)
+    frames = []
+    for (run, _), result in zip(ready, results):
+        if isinstance(result, Exception):
+            status[run["run_id"]] = ("failed", _describe(result))
+            continue
+        frame = pd.DataFrame(result[:, picked], columns=["step", *outcomes])
+        frame.insert(0, "run_id", run["run_id"])
+        frame["step"] = frame["step"].astype(np.int64)
+        frames.append(frame)
+        status[run["run_id"]] = ("ok", "")
     timeseries = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
-    return timeseries, pd.DataFrame(status, columns=["run_id", "status", "error"])
+    table = pd.DataFrame([(r["run_id"], *status[r["run_id"]]) for r in runs], columns=["run_id", "status", "error"])
+    return timeseries, table
+
+
+def _describe(exc: Exception) -> str:
+    last = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f" ({Path(last.filename).name}:{last.lineno})" if last else ""
+    return f"{type(exc).__name__}: {exc}{where}"
 
 
 def _write_atomic(frame: pd.DataFrame, path: Path) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from . import engine
 from .model import PCNModel
 from .scenario import Scenario, apply_overrides, validate
 
@@ -161,23 +162,11 @@ def trust_grey(trust: float) -> float:
 
 
 
-def conflict_flashes(trust0: np.ndarray, tension0: np.ndarray, model: PCNModel) -> dict[int, str]:
-    """Ties on which a conflict was handled this week, by how, from trust and tension before and after the step.
-
-    After the meetings every tie's tension decays and erodes trust by the same factors, so comparing
-    with what those factors alone would give isolates the meetings: trust fell means a destructive
-    conflict, tension rose means one avoided, tension fell beyond its decay means a productive one
-    (that last is seen only where tension had built up). The worst of the week wins.
-    """
-    st, sc = model.state, model.params
-    decay = 1.0 - sc.conflict.tension_decay
-    erosion = 1.0 - np.minimum(1.0, sc.trust.tension_erosion * st.tension)
-    eps = 1e-12
-    kinds = np.full(len(st.trust), "", dtype=object)
-    kinds[st.tension < tension0 * decay - eps] = "productive"
-    kinds[st.tension > tension0 * decay + eps] = "avoided"
-    kinds[st.trust < trust0 * erosion - eps] = "destructive"
-    return {int(e): str(kinds[e]) for e in np.flatnonzero(kinds != "")}
+def conflict_flashes(model: PCNModel) -> dict[int, str]:
+    """Ties on which a conflict was handled at their latest meeting this week, and how."""
+    kinds = {engine.PRODUCTIVE: "productive", engine.AVOIDED: "avoided", engine.DESTRUCTIVE: "destructive"}
+    last = model.state.last_meeting
+    return {int(e): kinds[int(last[e])] for e in np.flatnonzero(last >= engine.PRODUCTIVE)}
 
 
 class Run:
@@ -189,14 +178,12 @@ class Run:
         self.flashes: dict[int, str] = {}  # edge index -> kind, for the latest week
 
     def step(self) -> None:
-        st = self.model.state
-        trust0, tension0 = st.trust.copy(), st.tension.copy()
         self.model.step()
-        self.flashes = conflict_flashes(trust0, tension0, self.model)
+        self.flashes = conflict_flashes(self.model)
 
     def series(self, outcome: str) -> list:
-        """An outcome's values from week 0 to now (kept by the model's DataCollector)."""
-        return self.model.datacollector.model_vars[outcome]
+        """An outcome's values from week 0 to now."""
+        return self.model.series(outcome)
 
 
 class Lockstep:

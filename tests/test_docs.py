@@ -5,7 +5,7 @@ from typing import get_args, get_origin
 
 from pydantic import BaseModel
 
-from pcnsim.outcomes import COLUMNS
+from pcnsim.engine import OUTCOMES as COLUMNS
 from pcnsim.scenario import Scenario
 from conftest import ROOT
 

@@ -1,0 +1,319 @@
+"""Who is in which PCN, which ICS, and who is tied to whom.
+
+A structure is one of three kinds (scenario `network.kind`): a single PCN of a
+chosen topology, a generated England-like system of PCNs in ICSs, or a real
+system read from CSV files. Practices are always numbered PCN by PCN, and
+every edge is listed once with src < dst, sorted.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+
+from .scenario import Network, ScenarioError, Spread
+
+PRACTICE_COLUMNS = ("practice_code", "pcn_code", "ics_code", "list_size")
+EDGE_COLUMNS = ("practice_a", "practice_b")
+# Spread of ICS sizes: Dirichlet weights with this concentration give ICSs a
+# coefficient of variation of about 0.5, like England's 42 ICSs (0.5-3 million people).
+ICS_CONCENTRATION = 4.0
+MIN_LIST_SIZE = 500.0
+
+
+@dataclass(frozen=True)
+class Structure:
+    """Practices grouped into PCNs and ICSs, and the ties between practices."""
+
+    pcn: np.ndarray  # (n,) PCN index of each practice, contiguous by PCN
+    ics: np.ndarray  # (P,) ICS index of each PCN
+    src: np.ndarray  # (E,) edge endpoints, src < dst, sorted by (src, dst)
+    dst: np.ndarray
+    cross: np.ndarray  # (E,) True for a tie between practices of different PCNs
+    history: np.ndarray | None  # (E,) known years of shared history, NaN where not given
+    list_size: np.ndarray | None  # (n,) registered patients, None when the model draws them
+    practice_codes: list[str]
+    pcn_codes: list[str]
+    ics_codes: list[str]
+
+    @property
+    def n(self) -> int:
+        return len(self.pcn)
+
+    @property
+    def n_pcns(self) -> int:
+        return len(self.ics)
+
+    @property
+    def n_systems(self) -> int:
+        return len(self.ics_codes)
+
+
+def build(network: Network, list_size: Spread, rng: np.random.Generator) -> Structure:
+    """The structure a scenario's `network` section describes; `list_size` is used by generated systems."""
+    if network.kind == "single":
+        return single(network, rng)
+    if network.kind == "generated":
+        return generated(network, list_size, rng)
+    return load_csv(network.file, network.edges_file)
+
+
+# ---------------------------------------------------------------- single PCN
+
+
+def single(network: Network, rng: np.random.Generator) -> Structure:
+    """One PCN of `network.practices` practices tied by `network.topology`, in one ICS."""
+    n = network.practices
+    # networkx takes an integer seed; derive it from the model's stream so runs reproduce.
+    seed = int(rng.integers(2**31))
+    if network.topology == "complete":
+        graph = nx.complete_graph(n)
+    elif network.topology == "small_world":
+        graph = nx.connected_watts_strogatz_graph(n, network.degree, network.rewire, tries=1000, seed=seed)
+    else:
+        graph = nx.gnm_random_graph(n, n * network.degree // 2, seed=seed)
+    pairs = np.array([(min(u, v), max(u, v)) for u, v in graph.edges()], np.int64).reshape(-1, 2)
+    src, dst = _sorted_unique(pairs[:, 0], pairs[:, 1], n)
+    return Structure(
+        pcn=np.zeros(n, np.int64), ics=np.zeros(1, np.int64), src=src, dst=dst,
+        cross=np.zeros(len(src), bool), history=None, list_size=None,
+        practice_codes=[f"P{i + 1}" for i in range(n)], pcn_codes=["PCN1"], ics_codes=["ICS1"],
+    )
+
+
+# ---------------------------------------------------------------- generated system
+
+
+def _lognormal(rng: np.random.Generator, mean: float, sd: float, size: int) -> np.ndarray:
+    """Lognormal draws with the given mean and standard deviation."""
+    sigma2 = math.log1p((sd / mean) ** 2)
+    return rng.lognormal(math.log(mean) - sigma2 / 2, math.sqrt(sigma2), size)
+
+
+def ics_sizes(rng: np.random.Generator, pcns: int, systems: int) -> np.ndarray:
+    """PCNs per ICS: one each, the rest spread by Dirichlet-weighted multinomial draws."""
+    weights = rng.dirichlet(np.full(systems, ICS_CONCENTRATION))
+    return 1 + rng.multinomial(pcns - systems, weights).astype(np.int64)
+
+
+def _complete_within(start: np.ndarray, size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair of practices inside each block [start, start + size), grouped by block size."""
+    src, dst = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for k in np.unique(size):
+        if k < 2:
+            continue
+        first = start[size == k][:, None]
+        a, b = np.triu_indices(k, 1)
+        src.append((first + a).ravel())
+        dst.append((first + b).ravel())
+    return np.concatenate(src), np.concatenate(dst)
+
+
+def _sorted_unique(src: np.ndarray, dst: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Edges as (min, max) pairs without duplicates, sorted by (src, dst)."""
+    lo, hi = np.minimum(src, dst), np.maximum(src, dst)
+    keys = np.unique(lo.astype(np.int64) * n + hi)
+    return keys // n, keys % n
+
+
+def generated(network: Network, list_size: Spread, rng: np.random.Generator) -> Structure:
+    """An England-like system: `network.pcns` PCNs in `network.systems` ICSs.
+
+    Draws, in this order: ICS sizes, practices per PCN (lognormal, rounded, at
+    least 2), list sizes (lognormal, at least 500), cross ties per PCN
+    (Poisson), then each cross tie's two practices and the PCN it reaches.
+    """
+    if list_size.mean <= 0:
+        raise ScenarioError(f"practices.list_size.mean must be positive for a generated network (got {list_size.mean:g})")
+    n_pcns, n_systems = network.pcns, network.systems
+    per_ics = ics_sizes(rng, n_pcns, n_systems)
+    ics = np.repeat(np.arange(n_systems), per_ics)
+    ics_first = np.concatenate([[0], np.cumsum(per_ics)[:-1]])
+
+    spread = network.pcn_practices
+    size = np.maximum(np.rint(_lognormal(rng, spread.mean, spread.sd, n_pcns)), 2).astype(np.int64)
+    start = np.concatenate([[0], np.cumsum(size)[:-1]])
+    n = int(size.sum())
+    pcn = np.repeat(np.arange(n_pcns), size)
+    sizes = np.maximum(_lognormal(rng, list_size.mean, list_size.sd, n), MIN_LIST_SIZE)
+
+    inside_src, inside_dst = _complete_within(start, size)
+    count = rng.poisson(network.cross_ties, n_pcns)
+    count[per_ics[ics] < 2] = 0  # a lone PCN in its ICS has no neighbour to tie to
+    owner = np.repeat(np.arange(n_pcns), count)
+    a = start[owner] + rng.integers(0, size[owner])
+    # Pick one of the ICS's other PCNs: draw among m - 1 slots and step over the owner's own.
+    slot = rng.integers(0, per_ics[ics[owner]] - 1)
+    slot += slot >= owner - ics_first[ics[owner]]
+    other = ics_first[ics[owner]] + slot
+    b = start[other] + rng.integers(0, size[other])
+
+    src, dst = _sorted_unique(np.concatenate([inside_src, a]), np.concatenate([inside_dst, b]), n)
+    return Structure(
+        pcn=pcn, ics=ics.astype(np.int64), src=src, dst=dst, cross=pcn[src] != pcn[dst],
+        history=None, list_size=sizes,
+        practice_codes=[f"P{i + 1}" for i in range(n)],
+        pcn_codes=[f"PCN{q + 1}" for q in range(n_pcns)],
+        ics_codes=[f"ICS{s + 1}" for s in range(n_systems)],
+    )
+
+
+# ---------------------------------------------------------------- CSV files
+
+
+def _read_rows(path: Path, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> list[tuple[int, dict]]:
+    """(line number, {column: stripped value}) for each non-blank data row of a CSV file."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: no such file") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError, csv.Error) as exc:
+        raise ScenarioError(f"{path}: cannot read ({exc.__class__.__name__})") from None
+    needs = ", ".join(required)
+    if not rows:
+        raise ScenarioError(f"{path}: the file is empty; it needs a header row {needs} and one row per entry")
+    header_line, header = rows[0]
+    names = [cell.strip() for cell in header]
+    seen = set()
+    for name in names:
+        if name and name in seen:
+            raise ScenarioError(f"{path}: line {header_line}: column {name} appears twice; name each column once")
+        seen.add(name)
+    missing = [name for name in required if name not in seen]
+    if missing:
+        raise ScenarioError(f"{path}: missing column(s) {', '.join(missing)}; the file needs {needs}")
+    wanted = {name: names.index(name) for name in required + optional if name in seen}
+    out = []
+    for line, row in rows[1:]:
+        if len(row) != len(names):
+            raise ScenarioError(f"{path}: line {line}: {len(row)} fields but the header has {len(names)}; "
+                                "give one value per column")
+        out.append((line, {name: row[i].strip() for name, i in wanted.items()}))
+    if not out:
+        raise ScenarioError(f"{path}: no rows below the header; give one row per entry")
+    return out
+
+
+def _code(path: Path, line: int, row: dict, column: str) -> str:
+    value = row[column]
+    if not value:
+        raise ScenarioError(f"{path}: line {line}: {column} is empty; every row needs a {column}")
+    return value
+
+
+def _number(path: Path, line: int, text: str, column: str, allowed: str) -> float:
+    try:
+        value = float(text.replace(",", ""))
+    except ValueError:
+        raise ScenarioError(f"{path}: line {line}: {column} {text!r} is not a number; give {allowed}") from None
+    if not math.isfinite(value):
+        raise ScenarioError(f"{path}: line {line}: {column} {text!r} is not a finite number; give {allowed}")
+    return value
+
+
+def _read_practices(path: Path) -> tuple[list[str], list[str], list[str], np.ndarray]:
+    """Practice codes, PCN codes, ICS codes and list sizes, in file order, checked."""
+    codes, pcns, systems, sizes = [], [], [], []
+    first_line: dict[str, int] = {}
+    pcn_home: dict[str, tuple[str, int]] = {}
+    allowed = "registered patients as a positive number"
+    for line, row in _read_rows(path, PRACTICE_COLUMNS):
+        code, pcn, ics = (_code(path, line, row, column) for column in PRACTICE_COLUMNS[:3])
+        if code in first_line:
+            raise ScenarioError(f"{path}: line {line}: duplicate practice_code {code} (first on line {first_line[code]})")
+        first_line[code] = line
+        home, home_line = pcn_home.setdefault(pcn, (ics, line))
+        if home != ics:
+            raise ScenarioError(f"{path}: line {line}: PCN {pcn} is in ICS {ics} here but in ICS {home} on line "
+                                f"{home_line}; give each PCN one ics_code")
+        size = _number(path, line, row["list_size"], "list_size", allowed)
+        if size <= 0:
+            raise ScenarioError(f"{path}: line {line}: list_size {row['list_size']!r} is not positive; give {allowed}")
+        codes.append(code)
+        pcns.append(pcn)
+        systems.append(ics)
+        sizes.append(size)
+    return codes, pcns, systems, np.array(sizes, float)
+
+
+def _read_edges(path: Path, practices_path: Path, index: dict[str, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ties from an edge file as new practice indices (lo, hi) and their history in years (NaN if not given)."""
+    lo, hi, years = [], [], []
+    first_line: dict[tuple[int, int], int] = {}
+    allowed = "years of shared history as a number of 0 or more, or leave it empty"
+    for line, row in _read_rows(path, EDGE_COLUMNS, ("history_years",)):
+        ends = []
+        for column in EDGE_COLUMNS:
+            code = _code(path, line, row, column)
+            if code not in index:
+                raise ScenarioError(f"{path}: line {line}: {column} {code} is not in {practices_path}")
+            ends.append(index[code])
+        if ends[0] == ends[1]:
+            raise ScenarioError(f"{path}: line {line}: practice_a and practice_b are both {row['practice_a']}; "
+                                "a tie joins two different practices")
+        pair = (min(ends), max(ends))
+        if pair in first_line:
+            raise ScenarioError(f"{path}: line {line}: tie {row['practice_a']}-{row['practice_b']} is listed twice "
+                                f"(first on line {first_line[pair]}); list each tie once")
+        first_line[pair] = line
+        text = row.get("history_years", "")
+        value = math.nan
+        if text:
+            value = _number(path, line, text, "history_years", allowed)
+            if value < 0:
+                raise ScenarioError(f"{path}: line {line}: history_years {text!r} is negative; give {allowed}")
+        lo.append(pair[0])
+        hi.append(pair[1])
+        years.append(value)
+    return np.array(lo, np.int64), np.array(hi, np.int64), np.array(years, float)
+
+
+def _first_seen(codes: list[str]) -> tuple[list[str], np.ndarray]:
+    """Distinct codes in order of first appearance, and each entry's index among them."""
+    order = list(dict.fromkeys(codes))
+    position = {code: i for i, code in enumerate(order)}
+    return order, np.array([position[code] for code in codes], np.int64)
+
+
+def load_csv(path: str | Path, edges_path: str | Path | None = None) -> Structure:
+    """A real structure from a practice file and an optional edge file of prior ties.
+
+    Practices are regrouped so each PCN's are contiguous (PCNs in order of first
+    appearance, practices in file order). Each PCN's practices are all tied to
+    each other; the edge file adds ties (across PCNs or ICSs too) and years of
+    shared history. Every problem raises ScenarioError with one line.
+    """
+    path = Path(path)
+    codes, pcn_of, ics_of, sizes = _read_practices(path)
+    pcn_codes, pcn_index = _first_seen(pcn_of)
+    order = np.argsort(pcn_index, kind="stable")
+    codes = [codes[i] for i in order]
+    pcn = pcn_index[order]
+    ics_codes, ics_index = _first_seen(ics_of)
+    ics = np.zeros(len(pcn_codes), np.int64)
+    ics[pcn_index] = ics_index
+
+    n = len(codes)
+    size = np.bincount(pcn, minlength=len(pcn_codes))
+    start = np.concatenate([[0], np.cumsum(size)[:-1]])
+    src, dst = _complete_within(start, size)
+    history = None
+    if edges_path is not None:
+        index = {code: i for i, code in enumerate(codes)}
+        lo, hi, years = _read_edges(Path(edges_path), path, index)
+        src, dst = _sorted_unique(np.concatenate([src, lo]), np.concatenate([dst, hi]), n)
+        history = np.full(len(src), np.nan)
+        history[np.searchsorted(src * n + dst, lo * n + hi)] = years
+    else:
+        src, dst = _sorted_unique(src, dst, n)
+    return Structure(
+        pcn=pcn, ics=ics, src=src, dst=dst, cross=pcn[src] != pcn[dst], history=history,
+        list_size=sizes[order], practice_codes=codes, pcn_codes=pcn_codes, ics_codes=ics_codes,
+    )
