@@ -80,8 +80,10 @@ PARAMS = {
     "reengage_at": "wellbeing.reengage_at",
     "join_week": "partners.join_week",
     "trust_transfer": "partners.trust_transfer",
+    "autonomy_cost": "partners.autonomy_cost",
     "comparison_bias": "comparison.bias",
     "urgency": "comparison.urgency",
+    "haste": "comparison.haste",
 }
 Params = namedtuple("Params", list(PARAMS))
 
@@ -300,10 +302,21 @@ def _join_partners(r, p, week):
             felt = 0.0 if r.partner[b, i] else _mean_trust(r.adj_start, r.adj_edge, r.cross, r.trust, b, limit, i)
             r.trust[b, e] = (1.0 - tau) * r.trust[b, e] + tau * felt
             r.history[b, e] = 0.0
-        for i in range(r.values.shape[1]):
-            if r.partner[b, i]:
-                r.active[b, i] = True
-                r.engaged[b, i] = True
+        for q in range(r.decided.shape[1]):
+            # Practices lose influence over PCN decisions in proportion to the partners' voice (001).
+            voice, total = 0.0, 0.0
+            for a in range(r.pcn_start[b, q], r.pcn_start[b, q + 1]):
+                i = r.pcn_members[b, a]
+                total += r.list_size[b, i]
+                if r.partner[b, i]:
+                    voice += r.list_size[b, i]
+            for a in range(r.pcn_start[b, q], r.pcn_start[b, q + 1]):
+                i = r.pcn_members[b, a]
+                if r.partner[b, i]:
+                    r.active[b, i] = True
+                    r.engaged[b, i] = True
+                else:
+                    r.stakes[b, i] = min(1.0, r.stakes[b, i] + p.autonomy_cost[b] * voice / total)
         r.joined[b] = True
 
 
@@ -357,7 +370,11 @@ def _decide(r, p, week, draws, offset, agreed, imposed):
                     unanimous = unanimous and backs[i]
                     agreed_now = agreed_now and backs[i] and can_commit
                 forced = week >= r.due[b, req, 0] - p.decision_lead[b]
-                directive = u_impose[q * n_req + req] < (1.0 - f) * p.impose_rate[b]
+                chance = (1.0 - f) * p.impose_rate[b]
+                if r.behind[b, q]:
+                    # Thinking it is behind, a PCN is less willing to wait for agreement (001).
+                    chance = 1.0 - (1.0 - chance) * (1.0 - p.haste[b])
+                directive = u_impose[q * n_req + req] < chance
                 if not (agreed_now or forced or directive):
                     continue
                 r.decided[b, q, req] = True

@@ -263,6 +263,7 @@ class Partners(_Section):
     core_demand: Spread = Spread(mean=0.85, sd=0.03)
     voice: NonNeg = 1.0  # a partner's weight in PCN decisions, in units of the PCN's mean practice list size
     trust_transfer: Unit = 0.5  # share of a practice's trust in its PCN it extends to a newcomer
+    autonomy_cost: Unit = 0.5  # rise in a practice's stake per unit of the partners' share of the PCN's voice
 
 
 class Comparison(_Section):
@@ -271,6 +272,7 @@ class Comparison(_Section):
     visible: Annotated[int, Field(ge=0, le=100)] = 0  # other PCNs each PCN watches; 0 switches comparison off
     bias: Unit = 0.0  # 0: what is shared is the whole story; 1: only the best of it
     urgency: Annotated[float, Field(ge=0.0, le=5.0)] = 0.5  # extra pace of mandate work when a PCN thinks it is behind
+    haste: Unit = 0.3  # weekly chance it then decides a pending matter without waiting for agreement
 
 
 class Scenario(_Section):

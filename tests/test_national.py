@@ -1,0 +1,102 @@
+"""National scale and wider membership: SF7 (partners) and SF9 ("everyone thinks they are behind").
+
+Each fact is a direction over many seeds, paired on seed, with a one-sided
+Wilcoxon signed-rank test, at more than one setting.
+"""
+
+import numpy as np
+import pytest
+from scipy.stats import wilcoxon
+
+from pcnsim import engine, load
+from pcnsim.batch import simulate
+from conftest import SCENARIOS
+
+O = {name: i for i, name in enumerate(engine.OUTCOMES)}
+pytestmark = pytest.mark.slow
+
+
+def runs(name, overrides, seeds):
+    scenario = load(SCENARIOS / f"{name}.yaml", overrides)
+    results = simulate([scenario] * len(seeds), list(seeds))
+    return np.stack(results)
+
+
+def greater(a, b):
+    """p-value that a > b, paired."""
+    if np.all(a == b):
+        return 1.0
+    return wilcoxon(a, b, alternative="greater", zero_method="zsplit").pvalue
+
+
+def window(res, outcome, start, stop):
+    return res[:, start:stop, O[outcome]].sum(axis=1)
+
+
+# ---------------------------------------------------------------- SF7
+
+
+@pytest.mark.parametrize("setting", [[], ["network.history_years.mean=1.0"], ["partners.voice=0.5"]])
+def test_sf7_partners_joining_before_trust_exists_raise_conflict(setting):
+    seeds = range(80)
+    without = runs("partners", setting + ["partners.per_pcn=0"], seeds)
+    early = runs("partners", setting + ["partners.join_week=1"], seeds)
+    a, b = window(early, "conflict_episodes", 1, 53), window(without, "conflict_episodes", 1, 53)
+    print(f"SF7 early {setting}: first-year conflicts {b.mean():.1f} -> {a.mean():.1f}")
+    assert greater(a, b) < 0.01
+
+
+@pytest.mark.parametrize("setting", [[], ["partners.voice=0.5"]])
+def test_sf7_partners_joining_after_trust_exists_raise_delivery(setting):
+    seeds = range(60)
+    without = runs("partners", setting + ["partners.per_pcn=0"], seeds)
+    late = runs("partners", setting + ["partners.join_week=130"], seeds)
+    met = lambda res: res[:, 260, O["milestones_met"]] - res[:, 130, O["milestones_met"]]  # noqa: E731
+    print(f"SF7 late {setting}: milestones met after joining {met(without).mean():.2f} -> {met(late).mean():.2f}")
+    assert greater(met(late), met(without)) < 0.01
+
+
+def test_sf7_conflict_cost_of_partners_is_larger_before_trust_exists():
+    seeds = range(300)
+    without = runs("partners", ["partners.per_pcn=0"], seeds)
+    early = runs("partners", ["partners.join_week=1"], seeds)
+    late = runs("partners", ["partners.join_week=130"], seeds)
+    rise_early = window(early, "conflict_episodes", 1, 53) - window(without, "conflict_episodes", 1, 53)
+    rise_late = window(late, "conflict_episodes", 130, 182) - window(without, "conflict_episodes", 130, 182)
+    print(f"SF7 first-year conflict rise: early {rise_early.mean():.1f}, late {rise_late.mean():.1f}")
+    assert greater(rise_early, rise_late) < 0.01
+
+
+# ---------------------------------------------------------------- SF9
+
+SMALL_ENGLAND = ["network.pcns=60", "network.systems=4", "steps=156"]
+
+
+@pytest.mark.parametrize("setting", [[], ["comparison.visible=5"], ["mandates.0.total_effort=28"]])
+def test_sf9_most_pcns_believe_they_are_behind_when_what_is_shared_is_biased(setting):
+    seeds = range(12)
+    biased = runs("england", SMALL_ENGLAND + setting + ["comparison.bias=0.6"], seeds)
+    fair = runs("england", SMALL_ENGLAND + setting + ["comparison.bias=0.0"], seeds)
+    off = runs("england", SMALL_ENGLAND + setting + ["comparison.visible=0"], seeds)
+    later = slice(26, 157)
+    believe = {k: r[:, later, O["believe_behind"]].mean(axis=1) for k, r in
+               {"biased": biased, "fair": fair, "off": off}.items()}
+    truly = biased[:, later, O["truly_behind"]].mean(axis=1)
+    print(f"SF9 {setting}: believe behind biased {believe['biased'].mean():.2f}, fair {believe['fair'].mean():.2f}, "
+          f"off {believe['off'].mean():.2f}; truly behind {truly.mean():.2f}")
+    assert (believe["biased"] > 0.5).all()  # most, in every seed
+    assert (truly <= 0.5).all()  # which no ranking allows for real
+    assert greater(believe["biased"], believe["fair"]) < 0.01
+    assert (believe["off"] == 0).all()
+    assert abs(believe["fair"].mean() - truly.mean()) < 0.15  # without the bias, belief tracks the truth
+
+
+@pytest.mark.parametrize("setting", [[], ["mandates.0.total_effort=28"]])
+def test_sf9_false_urgency_lowers_trust(setting):
+    seeds = range(20)
+    biased = runs("england", SMALL_ENGLAND + setting + ["comparison.bias=0.6"], seeds)
+    off = runs("england", SMALL_ENGLAND + setting + ["comparison.visible=0"], seeds)
+    trust = lambda res: res[:, 26:157, O["mean_trust"]].mean(axis=1)  # noqa: E731
+    print(f"SF9 trust {setting}: comparison off {trust(off).mean():.4f}, biased {trust(biased).mean():.4f}")
+    assert greater(trust(off), trust(biased)) < 0.01
+    assert (biased[:, 26:157, O["false_urgency"]].mean(axis=1) > 0.25).all()
