@@ -21,7 +21,7 @@ from . import engine
 from .model import PCNModel
 from .scenario import Scenario, apply_overrides, validate
 
-DEFAULT_SEED = 5  # a PCN in which the race is ahead at six months and behind by two years (see docs/TRAINERS.md)
+DEFAULT_SEED = 20  # a PCN in which the race is ahead at six months and behind by two years (see docs/TRAINERS.md)
 WEEKS = 260
 SPECIFICATIONS = 5  # the national service specifications (as in the scenario files)
 SPEC_EFFORT, BACKGROUND_EFFORT = 14.0, 8.0  # practice-weeks of work at the standard load

@@ -328,6 +328,13 @@ SF4_GAP_CLOSES = (
     "seed (a minority of seeds keep a large gap)."
 )
 
+SF4_LATE_CROSSOVER = (
+    "6 practices, specification load 14: the race is ahead at week 26 and has lower trust at years 3 and 5, "
+    "but a six-practice PCN has enough spare capacity that trust_first overtakes it on milestones only at "
+    "week 169, after year 3 (the engine's weekly commitment draws and one-by-one decisions, since the batched "
+    "engine, moved it from week 130)."
+)
+
 
 def _load(effort: float) -> str:
     """The specifications' total effort (practice-weeks), stated so the setting does not drift with the files."""
@@ -337,7 +344,10 @@ def _load(effort: float) -> str:
 @pytest.mark.parametrize(
     "overrides",
     [
-        pytest.param(("network.practices=6", _load(14)), id="6_practices-load_14"),
+        pytest.param(
+            ("network.practices=6", _load(14)), id="6_practices-load_14",
+            marks=pytest.mark.xfail(strict=True, reason=SF4_LATE_CROSSOVER),
+        ),
         pytest.param(
             ("network.practices=6", _load(16), "leadership.facilitation=0.3"), id="6_practices-load_16-facilitation_0.3"
         ),
