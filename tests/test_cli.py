@@ -117,3 +117,47 @@ def test_compare_reports_a_table_the_crossover_and_writes_files(tmp_path, capsys
     assert set(summary.scenario) == {"race", "trust_first"}
     assert (summary.ci_low <= summary["mean"] + 1e-12).all() and (summary["mean"] <= summary.ci_high + 1e-12).all()
     assert (out / "comparison.png").exists() and (out / "checkpoints.csv").exists()
+
+
+def test_run_of_a_csv_structure_writes_pcn_and_ics_tables(tmp_path):
+    data = ROOT / "scenarios" / "data"
+    scenario = tmp_path / "real.yaml"
+    scenario.write_text(f"network:\n  kind: csv\n  file: {data / 'example_practices.csv'}\n"
+                        f"  edges_file: {data / 'example_ties.csv'}\nsteps: 52\nrecord_levels_every: 26\n")
+    assert main(["run", str(scenario), "--out", str(tmp_path / "out")]) == 0
+    practices = pd.read_csv(data / "example_practices.csv", dtype=str)
+    pcns = pd.read_csv(tmp_path / "out" / "pcns.csv")
+    assert set(pcns.step) == {0, 26, 52}
+    assert sorted(pcns[pcns.step == 52].pcn) == sorted(practices.pcn_code.unique())
+    assert (pcns.groupby("step").practices.sum() == len(practices)).all()
+    ics = pd.read_csv(tmp_path / "out" / "ics.csv")
+    assert sorted(ics[ics.step == 52].ics) == sorted(practices.ics_code.unique())
+    assert ics.groupby("step").pcns.sum().eq(practices.pcn_code.nunique()).all()
+    agents = pd.read_csv(tmp_path / "out" / "agents.csv")
+    assert sorted(agents.code) == sorted(practices.practice_code)
+
+
+def test_a_scenario_pointing_at_a_bad_csv_fails_in_one_line(tmp_path):
+    bad = tmp_path / "practices.csv"
+    bad.write_text("practice_code,pcn_code,ics_code,list_size\nA1,P1,I1,5000\nA1,P1,I1,6000\n")
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_text("network:\n  kind: csv\n  file: practices.csv\n")
+    result = run_cli("run", scenario, "--out", tmp_path / "out")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:")
+    assert "practices.csv" in lines[0] and "line 3" in lines[0] and "duplicate" in lines[0]
+    missing = run_cli("run", tmp_path / "nowhere.yaml")
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_england_runs_with_per_pcn_and_per_ics_tables(tmp_path):
+    assert main(["run", str(SCENARIOS / "england.yaml"), "--steps", "26", "--out", str(tmp_path)]) == 0
+    pcns = pd.read_csv(tmp_path / "pcns.csv")
+    assert pcns.pcn.nunique() == 1250 and set(pcns.step) == {0, 13, 26}
+    assert 6000 < pcns[pcns.step == 26].practices.sum() < 7000
+    ics = pd.read_csv(tmp_path / "ics.csv")
+    assert ics.ics.nunique() == 42
+    assert ics[ics.step == 26].population.sum() == pytest.approx(pcns[pcns.step == 26].population.sum())
+    ts = pd.read_csv(tmp_path / "timeseries.csv")
+    assert ts.believe_behind.iloc[13:].mean() > 0.5  # england.yaml's PCNs compare with a biased view

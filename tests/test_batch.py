@@ -1,0 +1,74 @@
+"""A run's result does not depend on the batch it is stepped in (pcnsim.batch)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pcnsim import PCNModel, engine, load
+from pcnsim.batch import Batch, simulate
+from conftest import SCENARIOS
+
+
+def scenario(name, *overrides):
+    return load(SCENARIOS / f"{name}.yaml", ["steps=80", *overrides])
+
+
+@pytest.mark.parametrize("name", ["race", "trust_first", "high_stakes"])
+def test_a_run_is_the_same_alone_and_in_batches_of_any_size(name):
+    sc = scenario(name)
+    alone = simulate([sc], [7])[0]
+    for size in (10, 200):
+        seeds = list(range(100, 100 + size))
+        seeds[size // 2] = 7
+        batched = simulate([sc] * size, seeds)
+        assert np.array_equal(batched[size // 2], alone, equal_nan=True), size
+    # and its neighbours in the batch really differ from it
+    assert not np.array_equal(batched[0], alone, equal_nan=True)
+
+
+def test_runs_of_different_parameters_share_a_batch_without_mixing():
+    points = [scenario("baseline", f"leadership.facilitation={f}", f"practices.stakes.mean={s}")
+              for f, s in [(0.1, 0.6), (0.9, 0.1), (0.5, 0.3)]]
+    mixed = simulate(points * 4, [3] * 12)
+    for i, sc in enumerate(points):
+        alone = simulate([sc], [3])[0]
+        for j in range(i, 12, 3):
+            assert np.array_equal(mixed[j], alone, equal_nan=True)
+    assert not np.array_equal(mixed[0], mixed[1], equal_nan=True)
+
+
+def test_runs_of_different_shapes_are_grouped_and_each_is_unchanged():
+    shapes = [scenario("baseline", "network.practices=5"), scenario("baseline", "network.practices=7"),
+              scenario("partners", "steps=80"), scenario("england", "network.pcns=8", "network.systems=2")]
+    together = simulate(shapes, [11, 11, 11, 11])
+    for sc, result in zip(shapes, together):
+        assert np.array_equal(result, simulate([sc], [11])[0], equal_nan=True)
+
+
+def test_the_model_steps_its_run_exactly_as_a_batch_does():
+    sc = scenario("partners", "partners.join_week=20")
+    model = PCNModel(sc, seed=4)
+    table = model.run()
+    batch = simulate([sc], [4])[0]
+    np.testing.assert_array_equal(table.to_numpy(float), batch)
+    assert list(table.columns) == list(engine.OUTCOMES)
+
+
+def test_week_by_week_and_block_draws_give_the_same_run():
+    sc = scenario("race")
+    stepped = Batch.of([sc], [9])
+    rows = [stepped.outcomes.copy()]
+    for _ in range(sc.steps):
+        rows.extend(o.copy() for o in stepped.advance(1))
+    blocked = simulate([sc], [9])[0]
+    assert np.array_equal(np.concatenate(rows), blocked, equal_nan=True)
+
+
+def test_a_run_that_cannot_be_built_is_reported_and_the_others_go_on():
+    good = scenario("baseline")
+    bad = scenario("baseline", "comparison.visible=2")  # one PCN cannot watch two others
+    results = simulate([good, bad, good], [1, 1, 1])
+    assert "comparison.visible" in str(results[1])
+    assert isinstance(results[0], np.ndarray) and np.array_equal(results[0], results[2], equal_nan=True)
+    frame = pd.DataFrame(results[0], columns=list(engine.OUTCOMES))
+    assert frame["step"].tolist() == list(range(81))
