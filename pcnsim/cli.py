@@ -363,9 +363,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _note_first_compile(command: str) -> None:
+    """Say why the first run after an install is slow: the engine's kernels compile once, then load from cache."""
+    cache = Path(__file__).parent / "__pycache__"
+    if command in ("run", "compare", "sweep", "app", "race") and not any(cache.glob("engine.step-*.nbi")):
+        print("compiling the model's kernels (first run after install, about a minute; cached afterwards)...",
+              file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        _note_first_compile(getattr(args, "command", ""))
         args.func(args)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -1,0 +1,118 @@
+"""The engine holds to the per-agent reference (pcnsim.reference) exactly.
+
+For every scenario file, and at settings that switch every mechanism on, the
+compiled engine (through PCNModel) and the plain Mesa reference are run from
+the same seed; their weekly outcome tables, their per-PCN outcomes and their
+final states must be equal bit for bit, not merely close.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pcnsim import engine, load
+from pcnsim.model import PCNModel
+from pcnsim.reference import Member, ReferenceModel
+from conftest import SCENARIOS
+
+SCENARIO_FILES = sorted(SCENARIOS.glob("*.yaml"))
+# Run fields fixed at build time; every other field is state the reference must reproduce.
+STATIC = {"pcn", "partner", "src", "dst", "cross", "base_edges", "adj_start", "adj_edge", "pcn_start",
+          "pcn_members", "pcn_edge_start", "pcn_edges", "watch", "propensity", "style", "core_demand",
+          "list_size", "authorisation", "effort_scale", "arrival", "effort", "funding", "due", "target",
+          "stage_exists", "emphasis"}
+EVERYTHING = ["network.kind=generated", "network.pcns=6", "network.systems=2", "network.cross_ties=2",
+              "partners.per_pcn=1", "partners.join_week=20", "comparison.visible=2", "comparison.bias=0.7"]
+SETTINGS = {
+    "race": EVERYTHING,
+    # partners there from week 0, population-scaled and part-funded work, directive, hasty and urgent PCNs
+    "directive_hasty": EVERYTHING + [
+        "partners.per_pcn=2", "partners.join_week=0", "delivery.effort_population=40000",
+        "mandates.0.funding=0.5", "leadership.facilitation=0.1", "comparison.urgency=2.0", "comparison.haste=0.8"],
+    # overload: burnout, disengagement and re-engagement; wide uniform values, more cross ties
+    "overload": EVERYTHING + [
+        "mandates.0.total_effort=40", "wellbeing.burnout_rate=2.0", "practices.value_distribution=uniform",
+        "practices.value_spread=0.3", "network.cross_ties=4"],
+}
+
+
+def small(path, overrides=()):
+    """The scenario at `path`, a large generated system shrunk to 6 PCNs in 2 systems."""
+    overrides = list(overrides)
+    scenario = load(path, overrides)
+    if scenario.network.kind == "generated" and scenario.network.pcns > 20:
+        scenario = load(path, overrides + ["network.pcns=6", "network.systems=2"])
+    return scenario
+
+
+def assert_same(scenario, seed, weeks):
+    model = PCNModel(scenario, seed)
+    expected = model.run(weeks)
+    reference = ReferenceModel(scenario, seed)
+    got = reference.run(weeks)
+
+    assert list(got.columns) == list(engine.OUTCOMES) and len(got) == weeks + 1
+    assert (got.dtypes == expected.dtypes).all(), "the reference's outcome types differ from the engine's"
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+    state = reference.state()
+    assert set(state) == set(engine.Run._fields) - STATIC
+    for name, value in state.items():
+        theirs = getattr(model.batch.run, name)[0]
+        assert value.dtype == theirs.dtype and value.shape == theirs.shape, name
+        assert np.array_equal(value, theirs), f"{name} differs after {weeks} weeks"
+    np.testing.assert_array_equal(reference.pcn_outcomes(), model.batch.pcn_outcomes()[0])
+    return got
+
+
+def test_scenario_files_are_found():
+    assert SCENARIO_FILES, f"no scenario files in {SCENARIOS}"
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+@pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.stem)
+def test_reference_equals_engine_on_every_scenario(path, seed):
+    assert_same(small(path), seed, 60)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("setting", list(SETTINGS))
+def test_reference_equals_engine_with_everything_switched_on(setting, seed):
+    got = assert_same(small(SCENARIOS / "race.yaml", SETTINGS[setting]), seed, 80)
+    # The settings do reach the mechanisms they are meant to exercise.
+    assert got["decisions_imposed"].iloc[-1] > 0 and got["conflict_episodes"].sum() > 0
+    assert got["believe_behind"].max() > 0
+
+
+def test_overload_setting_disengages_practices():
+    got = assert_same(small(SCENARIOS / "race.yaml", SETTINGS["overload"]), 3, 80)
+    assert got["disengaged"].max() > 0
+
+
+@pytest.mark.parametrize("overrides", [
+    ["network.practices=8", "network.topology=small_world", "network.degree=4"],
+    ["network.practices=8", "network.topology=random", "network.degree=3", "partners.per_pcn=1",
+     "partners.join_week=10"],
+], ids=["small_world", "random_with_partner"])
+def test_reference_equals_engine_on_sparse_single_pcns(overrides):
+    assert_same(small(SCENARIOS / "baseline.yaml", overrides), 5, 60)
+
+
+def test_reference_equals_engine_on_a_csv_structure(tmp_path):
+    data = SCENARIOS / "data"
+    path = tmp_path / "csv.yaml"
+    path.write_text(
+        f"network: {{kind: csv, file: {data / 'example_practices.csv'}, edges_file: {data / 'example_ties.csv'}}}\n"
+        "comparison: {visible: 2, bias: 0.5}\n"
+        "partners: {per_pcn: 1, join_week: 15}\n"
+        "mandates:\n  - {kind: step, count: 5, total_effort: 14.0, lead_weeks: 26, milestones: 4}\n")
+    assert_same(load(path), 4, 60)
+
+
+def test_members_are_mesa_agents_with_their_own_attributes():
+    model = ReferenceModel(load(SCENARIOS / "partners.yaml"), 1)
+    assert len(model.agents) == len(model.members) == 5 + 2
+    practice, partner = model.members[0], model.members[-1]
+    assert isinstance(practice, Member) and not practice.partner and partner.partner and not partner.active
+    assert isinstance(practice.values, list) and all(isinstance(x, float) for x in practice.values)
+    assert all(practice in (tie.src, tie.dst) for tie in practice.ties)
