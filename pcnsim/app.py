@@ -355,7 +355,8 @@ the PCN's work: **dark blue** it *owns* it, **light blue** it *goes along with i
 
 **The lines are working relationships.** Thicker and darker means more trust. When two practices meet and
 disagree, the line **flashes**: **green**, the disagreement was talked through; **purple**, it was left unsaid
-and tension builds up; **red**, trust fell, in a row or when a decision was pushed through over someone's objection.
+and tension builds up; **red**, it turned into a row and trust fell. A decision pushed through over someone's
+objection shows no flash: the objecting practice's lines grow paler.
 
 **One step is one week**; a run is five years (260 weeks). Press *Play*, or *Step* a week at a time.
 
@@ -369,8 +370,9 @@ the share of meetings ending in *agreement*, and under each network its *conflic
 week from which the right-hand PCN has met more milestones than the left, and stayed ahead.
 
 **What to notice.** The Race can look ahead at six months: more boxes ticked. Look at what it costs: no time
-to meet, tension, rows, practices going along rather than owning the work. In most PCNs the phased one overtakes
-it later, often within one or two years, on the national targets too, with more trust to build on.
+to meet, tension, rows, practices going along rather than owning the work. In most PCNs where the race leads at
+six months, the phased one overtakes it later on the national targets too (in some within a year, in many only
+in year three or four), with more trust to build on.
 
 > "There is no prize for being ahead." "If everybody is behind everybody else, who is in front?"
 > (*It is Not a Race*, the blog post this trainer is built on)

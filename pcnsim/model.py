@@ -59,8 +59,8 @@ class PCNModel(mesa.Model):
 
     @property
     def outcomes(self) -> dict:
-        """This week's national outcomes (docs/ODD.md, section 7)."""
-        return dict(zip(engine.OUTCOMES, self._rows[-1].tolist()))
+        """This week's national outcomes (docs/ODD.md, section 7); counts as ints."""
+        return {name: _typed(name, value) for name, value in zip(engine.OUTCOMES, self._rows[-1].tolist())}
 
     def step(self) -> None:
         for _ in self.batch.advance(1):
@@ -80,7 +80,7 @@ class PCNModel(mesa.Model):
     def series(self, outcome: str) -> list:
         """One national outcome's values from week 0 to now."""
         column = engine.OUTCOMES.index(outcome)
-        return [row[column] for row in self._rows]
+        return [_typed(outcome, row[column]) for row in self._rows]
 
     def timeseries(self) -> pd.DataFrame:
         """One row per week: the national outcomes."""
@@ -111,6 +111,12 @@ class PCNModel(mesa.Model):
 COUNTS = {"step", "trusted_components", "n_clusters", "decisions_agreed", "decisions_imposed", "meetings",
           "conflict_episodes", "conflict_productive", "conflict_avoided", "conflict_destructive",
           "milestones_due", "milestones_met"}
+
+
+def _typed(name: str, value: float) -> int | float:
+    return int(value) if name in COUNTS else value
+
+
 SUMMED = {"practices", "population", "n_clusters", "decisions_agreed", "decisions_imposed", "milestones_due",
           "milestones_met", "believes_behind", "truly_behind"}
 

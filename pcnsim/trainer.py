@@ -134,7 +134,7 @@ ENGAGEMENT = {
 CONFLICT = {
     "productive": ("#2e9e44", "talked through"),
     "avoided": ("#8e44ad", "left unsaid (tension builds)"),
-    "destructive": ("#d62728", "trust fell (a row, or a decision pushed through)"),
+    "destructive": ("#d62728", "a row: trust fell"),
 }
 FLASHES = tuple(CONFLICT)  # mildest first
 SIDE_COLOURS = ("#d95f02", "#1b7f79")  # curves of the first (left) and second (right) PCN
