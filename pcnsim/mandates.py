@@ -2,7 +2,7 @@
 
 A step is one week. Requirement r arrives after week `arrival[r]`; its work is
 split into equal stages, stage m due at week `due[r, m]` with cumulative effort
-target `target[r, m]`. Work is paced by deadlines: each week a requirement asks
+target `target[r, m]`. Work is paced by deadlines (engine._required_rate): each week a requirement asks
 for what is left of its next stage divided by the weeks left until that stage
 is due, so pressure rises as a deadline nears and falls once a stage is met.
 """
@@ -77,15 +77,3 @@ def build(streams: list[MandateStream]) -> Schedule:
         np.array(arrival, np.int64), np.array(effort), np.array(funding),
         np.array(due), np.array(target), np.array(exists),
     )
-
-
-def required_rates(schedule: Schedule, done: np.ndarray, week: int, started: np.ndarray) -> np.ndarray:
-    """Effort per week each started requirement asks for to meet its next stage on time."""
-    upcoming = schedule.stage_exists & (schedule.due >= week)
-    has_next = upcoming.any(axis=1)
-    nxt = np.argmax(upcoming, axis=1)
-    rows = np.arange(schedule.size)
-    weeks_left = schedule.due[rows, nxt] - week + 1
-    remaining = np.maximum(schedule.target[rows, nxt] - done, 0.0)
-    rate = np.where(has_next, remaining / np.maximum(weeks_left, 1), 0.0)
-    return np.where(started, rate, 0.0)
