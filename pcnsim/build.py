@@ -8,6 +8,8 @@ engine's fixed layout.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from . import engine, mandates, structure
@@ -56,6 +58,12 @@ def _watch(rng: np.random.Generator, n_pcns: int, visible: int) -> np.ndarray:
     return others + (others >= np.arange(n_pcns)[:, None])
 
 
+@lru_cache(maxsize=64)
+def _schedule(streams: tuple) -> mandates.Schedule:
+    """The national schedule, built once per set of streams (the runs of a sweep point share it; it is copied)."""
+    return mandates.build(list(streams))
+
+
 def build(scenario: Scenario, rng: np.random.Generator) -> tuple[engine.Run, structure.Structure]:
     """A batch of one run in its initial state, and the structure it was built on."""
     sc, sp, pa = scenario, scenario.practices, scenario.partners
@@ -101,7 +109,7 @@ def build(scenario: Scenario, rng: np.random.Generator) -> tuple[engine.Run, str
     base = tr.initial + tr.history_gain * (1.0 - np.exp(-history / tr.history_scale_years))
     trust = np.clip(base + rng.normal(0.0, tr.initial_noise, n_edges), 0.0, 1.0)
 
-    schedule = mandates.build(sc.mandates)
+    schedule = _schedule(tuple(sc.mandates))
     emphasis = rng.dirichlet(np.ones(k), schedule.size)
     watch = _watch(rng, n_pcns, sc.comparison.visible)
 

@@ -6,11 +6,10 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import stdtrit
 
 from .batch import simulate
-from .engine import OUTCOMES
-from .model import COUNTS
+from .engine import COUNTS, OUTCOMES
 from .scenario import Scenario
 
 BATCH = 50  # runs stepped together between progress reports
@@ -35,7 +34,7 @@ def replicate(scenario: Scenario, seeds: list[int], progress: Callable[[int], No
 
 def half_width(sd, n):
     """Half-width of the t-based 95% confidence interval of a mean of n values with standard deviation sd."""
-    return stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+    return stdtrit(np.maximum(n - 1, 1), 0.975) * sd / np.sqrt(n)
 
 
 def summarise(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:

@@ -121,6 +121,10 @@ OUTCOMES = (
     "capacity", "pressure", "burnout",
     "believe_behind", "truly_behind", "false_urgency", "relationship_time_lost",
 )
+# Outcomes that are counts (kept as integers in tables).
+COUNTS = {"step", "trusted_components", "n_clusters", "decisions_agreed", "decisions_imposed", "meetings",
+          "conflict_episodes", "conflict_productive", "conflict_avoided", "conflict_destructive",
+          "milestones_due", "milestones_met"}
 PCN_OUTCOMES = (
     "mean_trust", "value_dispersion", "n_clusters", "decisions_agreed", "decisions_imposed",
     "milestones_due", "milestones_met", "progress", "believes_behind", "truly_behind",

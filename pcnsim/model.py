@@ -15,6 +15,7 @@ import pandas as pd
 from mesa.discrete_space import Network
 
 from . import engine, mandates
+from .engine import COUNTS
 from .agents import Practice
 from .batch import Batch
 from .build import build
@@ -108,9 +109,6 @@ class PCNModel(mesa.Model):
         return ics_table(self.pcn_table())
 
 
-COUNTS = {"step", "trusted_components", "n_clusters", "decisions_agreed", "decisions_imposed", "meetings",
-          "conflict_episodes", "conflict_productive", "conflict_avoided", "conflict_destructive",
-          "milestones_due", "milestones_met"}
 
 
 def _typed(name: str, value: float) -> int | float:

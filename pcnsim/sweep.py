@@ -42,17 +42,21 @@ def run_chunk(runs: list[dict], scenarios: dict[int, dict], steps_every: int, ou
         except Exception as exc:
             status[run["run_id"]] = ("failed", _describe(exc))
     results = simulate([s for _, s in ready], [run["seed"] for run, _ in ready], steps_every)
-    frames = []
+    blocks, ids = [], []
     for (run, _), result in zip(ready, results):
         if isinstance(result, Exception):
             status[run["run_id"]] = ("failed", _describe(result))
             continue
-        frame = pd.DataFrame(result[:, picked], columns=["step", *outcomes])
-        frame.insert(0, "run_id", run["run_id"])
-        frame["step"] = frame["step"].astype(np.int64)
-        frames.append(frame)
+        blocks.append(result[:, picked])
+        ids.append(np.full(len(result), run["run_id"], dtype=object))
         status[run["run_id"]] = ("ok", "")
-    timeseries = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+    if blocks:
+        values = np.concatenate(blocks)
+        timeseries = pd.DataFrame(values[:, 1:], columns=list(outcomes))
+        timeseries.insert(0, "step", values[:, 0].astype(np.int64))
+        timeseries.insert(0, "run_id", np.concatenate(ids))
+    else:
+        timeseries = pd.DataFrame(columns=columns)
     table = pd.DataFrame([(r["run_id"], *status[r["run_id"]]) for r in runs], columns=["run_id", "status", "error"])
     return timeseries, table
 
