@@ -1,0 +1,706 @@
+"""Benchmarks of the fast path against the per-agent reference and a lower bound, side by side in one run.
+
+Every figure is a ratio of two things measured in the same invocation on the
+same machine (other jobs may share it), never an absolute time target:
+
+1. National step: seconds per week of the batched engine (`Batch.advance(1)`
+   on scenarios/england.yaml, median over N weeks after a warm-up that loads
+   or compiles the kernels) against the per-agent reference
+   (`pcnsim.reference.ReferenceModel`, same scenario and seed), their weeks
+   alternating in one process (up to 20, within a time budget).
+   Target: reference / engine >= 50.
+2. Sweep throughput: runs per second of the `pcnsim sweep` command (wall
+   time of the whole command: 1,000 replicates of scenarios/baseline.yaml,
+   520 weeks, every outcome recorded every week, workers = cores) against
+   `mesa.batch_run(ReferenceModel, ...)` on the same scenario with the same
+   number of processes and every outcome collected every week, on the same
+   number of runs unless they would overrun a time budget (then fewer; the
+   figure is runs per second either way). The sweep command runs before and
+   after batch_run and their mean is used; CPU time per run of both is shown
+   as a cross-check. Target: sweep / batch_run >= 100.
+3. Lower bound: drawing each run's uniforms exactly as `Batch.advance` does
+   (same generators, same block layout and count, `engine.draw_count` per
+   week) plus copying every array of the `Run` once per week into a
+   preallocated buffer. Reported as fast path / bound (target <= 5) for the
+   national week, for the whole sweep command (bound split ideally over the
+   workers) and for the sweep's stepping alone (`Batch.advance` over the
+   sweep's chunks in one process).
+4. Peak memory (max RSS) of each side, each benchmark in its own process
+   tree: the process's own ru_maxrss, and for the sweep and batch_run the
+   VmHWM of every process in the tree, sampled every 50 ms. With
+   `--flatness RUNS`, also a RUNS-run sweep's peak against a RUNS/10 one.
+
+Run from the repository root:  .venv/bin/python benchmarks/run.py [--quick]
+Prints a table and writes benchmarks/results/benchmarks.csv (and the raw
+stage outputs in benchmarks.json), with the machine's core count, the Python,
+numpy, numba and Mesa versions, the commit and the date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+ENGLAND = ROOT / "scenarios" / "england.yaml"
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+STEPS = 520
+REFERENCE = os.environ.get("PCNSIM_BENCH_REFERENCE", "pcnsim.reference:ReferenceModel")
+
+START = time.perf_counter()
+
+
+def say(message: str) -> None:
+    print(f"[{time.perf_counter() - START:6.1f}s] {message}", flush=True)
+
+
+def note(message: str) -> None:
+    """Progress from inside a stage (its stdout carries the result, so this goes to stderr)."""
+    print(f"           {message}", file=sys.stderr, flush=True)
+
+
+def own_peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+# ----------------------------------------------------------------- the lower bound
+
+
+def bound_advance(generators, per: int, weeks: int, run, buffers) -> None:
+    """What `Batch.advance(weeks)` must do at the least: its draws, in its block layout, and one pass over the state.
+
+    The draws are the same calls on the same generators as in `Batch.advance`
+    (a block of up to 52 weeks per run at a time); instead of the engine's
+    step, every array of the `Run` is copied once into a preallocated buffer.
+    """
+    import numpy as np
+
+    from pcnsim.batch import BLOCK_BYTES
+
+    size = len(generators)
+    block = int(np.clip(BLOCK_BYTES // max(size * per * 8, 1), 1, 52))
+    done = 0
+    while done < weeks:
+        span = min(block, weeks - done)
+        draws = np.empty((span, size, per))
+        for b, generator in enumerate(generators):
+            draws[:, b, :] = generator.random((span, per))
+        for _ in range(span):
+            for array, buffer in zip(run, buffers):
+                np.copyto(buffer, array)
+        done += span
+
+
+# ----------------------------------------------------------------- stages (each runs in its own process)
+
+
+def stage_warm(p: dict) -> dict:
+    """Load (or compile, if an engine edit invalidated the cache) the kernels once, outside any timing."""
+    from pcnsim import load
+    from pcnsim.batch import simulate
+
+    start = time.perf_counter()
+    simulate([load(BASELINE, ["steps=2"])], [0])
+    return {"seconds": time.perf_counter() - start}
+
+
+def stage_national_engine(p: dict) -> dict:
+    import numpy as np
+
+    from pcnsim import load
+    from pcnsim.batch import Batch
+
+    scenario = load(ENGLAND, [f"steps={STEPS}"])
+    start = time.perf_counter()
+    batch = Batch.of([scenario], [scenario.seed])
+    build = time.perf_counter() - start
+    start = time.perf_counter()
+    for _ in batch.advance(p["warmup"]):
+        pass
+    warmup = time.perf_counter() - start
+    peak = own_peak_mb()  # the engine's own peak, before the bound's buffers exist
+    generators = [np.random.default_rng(scenario.seed)]
+    buffers = [np.empty_like(array) for array in batch.run]
+    engine, bound = [], []
+    note(f"engine: built in {build:.1f} s, warm-up ({p['warmup']} weeks, kernels loaded) {warmup:.1f} s; "
+         f"timing {p['weeks']} weeks, each followed by one bound week")
+    for _ in range(p["weeks"]):  # interleaved, so load from other jobs hits both alike
+        start = time.perf_counter()
+        for _ in batch.advance(1):
+            pass
+        engine.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        bound_advance(generators, batch.draws_per_week, 1, batch.run, buffers)
+        bound.append(time.perf_counter() - start)
+    run = batch.run
+    return {"build_s": build, "warmup_s": warmup, "week_s": engine, "bound_week_s": bound,
+            "engine_s": median(engine), "bound_s": median(bound), "peak_mb": peak,
+            "members": int(run.values.shape[1]), "practices": int((~run.partner[0]).sum()),
+            "edges": int(run.src.shape[1]), "pcns": int(run.decided.shape[1]),
+            "draws_per_week": int(batch.draws_per_week), "state_mb": sum(a.nbytes for a in run) / 1e6,
+            "weeks_done": int(batch.week)}
+
+
+def _reference_class():
+    import importlib
+
+    module, _, name = REFERENCE.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _outcome_row(model) -> list[float] | None:
+    from pcnsim.engine import OUTCOMES
+
+    outcomes = getattr(model, "outcomes", None)
+    if outcomes is None:  # pcnsim.reference keeps one dict per week in `rows`
+        rows = getattr(model, "rows", None)
+        if not rows:
+            return None
+        outcomes = rows[-1]
+    if isinstance(outcomes, dict):
+        return [float(outcomes[name]) for name in OUTCOMES]
+    return [float(x) for x in outcomes]
+
+
+def stage_national_reference(p: dict) -> dict:
+    """The reference's peak memory, then reference and engine weeks interleaved in this one process.
+
+    The peak is read after the reference is built and warmed up, before the
+    engine's batch exists. Then the engine's batch is built and brought to the
+    same week, and weeks alternate: one engine week (`Batch.advance(1)`), one
+    reference week (`step()`), so a change in the machine's load hits both
+    alike. At the end both are at the same week and their outcomes are compared.
+    """
+    from pcnsim import load
+    from pcnsim.batch import Batch
+
+    Reference = _reference_class()
+    scenario = load(ENGLAND, [f"steps={STEPS}"])
+    start = time.perf_counter()
+    model = Reference(scenario, scenario.seed)
+    build = time.perf_counter() - start
+    note(f"reference: built in {build:.1f} s; warm-up {p['warmup']} week(s)")
+    start = time.perf_counter()
+    for _ in range(p["warmup"]):
+        model.step()
+    warmup = time.perf_counter() - start
+    peak = own_peak_mb()
+    batch = Batch.of([scenario], [scenario.seed])
+    for _ in batch.advance(p["warmup"]):
+        pass
+    weeks: list[float] = []
+    engine: list[float] = []
+    began = time.perf_counter()
+    while len(weeks) < p["max_weeks"]:
+        if len(weeks) >= p["min_weeks"] and time.perf_counter() - began + median(weeks) > p["budget"]:
+            break
+        start = time.perf_counter()
+        for _ in batch.advance(1):
+            pass
+        engine.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        model.step()
+        weeks.append(time.perf_counter() - start)
+        note(f"week {len(weeks)}: reference {weeks[-1]:.3f} s, engine {engine[-1] * 1e3:.2f} ms")
+    done = p["warmup"] + len(weeks)
+    mine = _outcome_row(model)
+    gap = None
+    if mine is not None and batch.week == done:  # do the two agree?
+        gap = max(0.0 if a != a and b != b else abs(a - b) if a == a and b == b else float("inf")
+                  for a, b in zip(mine, batch.outcomes[0].tolist()))  # NaN equals NaN here
+    return {"build_s": build, "warmup_s": warmup, "week_s": weeks, "reference_s": median(weeks),
+            "engine_week_s": engine, "engine_s": median(engine), "peak_mb": peak, "weeks_done": done,
+            "outcome_gap": gap}
+
+
+def stage_sweep_stepping(p: dict) -> dict:
+    """The sweep's stepping alone (`Batch.advance` over its chunks, one process) and the bound on the same batches."""
+    import numpy as np
+
+    from pcnsim import load
+    from pcnsim.batch import Batch
+
+    scenario = load(BASELINE, [f"steps={STEPS}"])
+    for _ in Batch.of([scenario] * 2, [0, 1]).advance(2):
+        pass
+    engine = bound = build = 0.0
+    for first in range(0, p["runs"], p["chunk"]):
+        seeds = list(range(first, min(first + p["chunk"], p["runs"])))
+        start = time.perf_counter()
+        batch = Batch.of([scenario] * len(seeds), seeds)
+        build += time.perf_counter() - start
+        buffers = [np.empty_like(array) for array in batch.run]
+        generators = [np.random.default_rng(seed) for seed in seeds]
+        start = time.perf_counter()
+        for _ in batch.advance(STEPS):
+            pass
+        engine += time.perf_counter() - start
+        start = time.perf_counter()
+        bound_advance(generators, batch.draws_per_week, STEPS, batch.run, buffers)
+        bound += time.perf_counter() - start
+    return {"runs": p["runs"], "chunk": p["chunk"], "build_s": build, "engine_s": engine, "bound_s": bound,
+            "draws_per_week": int(batch.draws_per_week), "state_kb_per_run": sum(a[0].nbytes for a in batch.run) / 1e3}
+
+
+def stage_sweep_phases(p: dict) -> dict:
+    """Where the sweep command's time goes: what `pcnsim sweep` does, phase by phase, in one process.
+
+    Phases: imports; `sweep.run` on a cold pool (workers start, load the
+    kernels, build, step and tabulate their chunks; the parent writes Parquet);
+    the same `sweep.run` again on the now warm pool into a fresh folder (so the
+    difference is the workers' start); the summary and its CSV; the figure.
+    """
+    start = time.perf_counter()
+    from pcnsim import cli, sweep
+    from pcnsim import experiment as experiments
+
+    phases = {"imports_s": time.perf_counter() - start}
+    experiment, folder = experiments.load(p["experiment"])
+    out = Path(p["out"])
+    start = time.perf_counter()
+    table = sweep.run(experiment, out / "cold", folder=folder, workers=p["workers"], progress=False)
+    phases["run_cold_pool_s"] = time.perf_counter() - start
+    start = time.perf_counter()
+    sweep.run(experiment, out / "warm", folder=folder, workers=p["workers"], progress=False)
+    phases["run_warm_pool_s"] = time.perf_counter() - start
+    start = time.perf_counter()
+    summary = sweep.summarise(out / "cold", table, experiment.outcomes)
+    summary.to_csv(out / "cold" / "summary.csv", index=False)
+    phases["summary_s"] = time.perf_counter() - start
+    start = time.perf_counter()
+    cli._sweep_figure(out / "cold", experiment, table, summary)
+    phases["figure_s"] = time.perf_counter() - start
+    return phases
+
+
+def stage_batch_run(p: dict) -> dict:
+    import mesa
+
+    os.environ["PCNSIM_BENCH_REFERENCE"] = REFERENCE
+    from reference_adapter import ReferenceForBatchRun  # benchmarks/ is this script's folder, so on sys.path
+
+    # Calibrate: one short run in this process sets how many runs fit the budget.
+    start = time.perf_counter()
+    model = ReferenceForBatchRun(scenario_path=str(BASELINE), steps=STEPS, seed=10**6)
+    build = time.perf_counter() - start
+    start = time.perf_counter()
+    for _ in range(p["calibration_steps"]):
+        model.step()
+    per_run = build + (time.perf_counter() - start) * STEPS / p["calibration_steps"]
+    workers = p["workers"]
+    runs = int(p["budget"] * workers / per_run) // workers * workers
+    runs = max(p["min_runs"], min(p["max_runs"], runs))
+    note(f"batch_run: about {per_run:.2f} s per {STEPS}-week run in one process; running {runs} runs "
+         f"on {workers} processes")
+    start = time.perf_counter()
+    results = mesa.batch_run(ReferenceForBatchRun, parameters={"scenario_path": str(BASELINE), "steps": STEPS},
+                             number_processes=workers, rng=list(range(runs)), data_collection_period=1,
+                             max_steps=STEPS, display_progress=False)
+    seconds = time.perf_counter() - start
+    return {"runs": runs, "seconds": seconds, "rows": len(results), "calibrated_run_s": per_run,
+            "parent_peak_mb": own_peak_mb()}
+
+
+STAGES = {"warm": stage_warm, "national_engine": stage_national_engine,
+          "national_reference": stage_national_reference, "sweep_stepping": stage_sweep_stepping,
+          "sweep_phases": stage_sweep_phases, "batch_run": stage_batch_run}
+
+
+# ----------------------------------------------------------------- process trees and their peak memory
+
+
+def _children() -> dict[int, list[int]]:
+    kids: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            kids.setdefault(ppid, []).append(int(entry))
+    return kids
+
+
+def _hwm_mb(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def run_tree(command: list[str], timeout: float | None = None, quiet: bool = False) -> dict:
+    """Run a command; wall time, stdout, and the peak RSS of it and of every process it starts.
+
+    VmHWM (a high-water mark) of every process in the tree is sampled every
+    50 ms; the command's own figure is also taken from wait4, which covers the
+    whole tree it reaped.
+    """
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=err if quiet else None, cwd=ROOT)
+        peaks: dict[int, float] = {}
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            kids = _children()
+            tree, todo = [], [process.pid]
+            while todo:
+                pid = todo.pop()
+                tree.append(pid)
+                todo.extend(kids.get(pid, []))
+            for pid in tree:
+                hwm = _hwm_mb(pid)
+                if hwm is not None:
+                    peaks[pid] = max(peaks.get(pid, 0.0), hwm)
+            if timeout and time.perf_counter() - start > timeout:
+                process.kill()
+            time.sleep(0.05)
+        seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        stdout = out.read()
+        err.seek(0)
+        stderr = err.read()
+    if process.returncode:
+        raise RuntimeError(f"{' '.join(command[:4])} ... failed with exit code {process.returncode}\n{stderr}")
+    workers = [mb for pid, mb in peaks.items() if pid != process.pid]
+    return {"seconds": seconds, "stdout": stdout, "parent_mb": peaks.get(process.pid, 0.0),
+            "load_after": os.getloadavg()[0], "cpu_s": usage.ru_utime + usage.ru_stime,
+            "largest_child_mb": max(workers, default=0.0), "tree_max_mb": usage.ru_maxrss / 1024,
+            "processes": len(peaks)}
+
+
+def stage(name: str, **params) -> dict:
+    """Run one stage in a fresh interpreter; its result and its process tree's peak memory."""
+    result = run_tree([sys.executable, str(Path(__file__).resolve()), "--stage", name, "--params",
+                       json.dumps(params)])
+    data = json.loads(result["stdout"].strip().splitlines()[-1])
+    data.update(wall_s=result["seconds"], load_after=result["load_after"], tree_cpu_s=result["cpu_s"],
+                tree_parent_mb=result["parent_mb"],
+                tree_largest_child_mb=result["largest_child_mb"], tree_max_mb=result["tree_max_mb"])
+    return data
+
+
+# ----------------------------------------------------------------- the benchmarks
+
+
+def write_experiment(replicates: int, chunk: int, folder: Path, steps: int = STEPS, **fields) -> Path:
+    """The sweep benchmark's experiment: one design point, baseline, 520 weeks, every outcome every week."""
+    experiment = folder / f"bench_sweep_{replicates}.yaml"
+    experiment.write_text(json.dumps({  # JSON is YAML
+        "name": "bench_sweep", "description": "benchmarks/run.py: sweep throughput",
+        "scenarios": [str(BASELINE)], "replicates": replicates, "steps": steps, "record_every": 1,
+        "chunk_size": chunk, "seed": 0, **fields}))
+    return experiment
+
+
+def sweep_command(experiment: Path, replicates: int, workers: int, out: Path) -> dict:
+    result = run_tree([sys.executable, "-m", "pcnsim", "sweep", str(experiment), "--out", str(out),
+                       "--workers", str(workers)], quiet=True)  # quiet: its progress bar, shown on failure
+    if f"{replicates} runs ok" not in result["stdout"]:
+        raise RuntimeError(f"pcnsim sweep did not finish every run:\n{result['stdout']}")
+    return result
+
+
+def reference_available() -> str | None:
+    """None if the reference model imports, else why not."""
+    module, _, name = REFERENCE.partition(":")
+    check = subprocess.run([sys.executable, "-c", f"from {module} import {name}"], cwd=ROOT,
+                           capture_output=True, text=True)
+    if check.returncode == 0:
+        return None
+    lines = check.stderr.strip().splitlines()
+    return lines[-1] if lines else f"exit code {check.returncode}"
+
+
+def wait_for_reference(minutes: float) -> str | None:
+    why = reference_available()
+    deadline = time.perf_counter() + 60 * minutes
+    while why and time.perf_counter() < deadline:
+        say(f"reference model not importable yet ({why}); checking again in 60 s")
+        time.sleep(60)
+        why = reference_available()
+    return why
+
+
+def row(benchmark: str, unit: str, fast: float | None, comparison: float | None, ratio_is: str,
+        target: str, detail: str) -> dict:
+    ratio = None
+    if fast is not None and comparison is not None:
+        ratio = {"comparison/fast": comparison / fast, "fast/comparison": fast / comparison}.get(ratio_is)
+    verdict = "-"
+    if ratio is not None and target.startswith(">="):
+        verdict = "pass" if ratio >= float(target[2:].strip().rstrip("x")) else "MISS"
+    elif ratio is not None and target.startswith("<="):
+        verdict = "pass" if ratio <= float(target[2:].strip().rstrip("x")) else "MISS"
+    elif fast is None or comparison is None:
+        verdict = "n/a"
+    return {"benchmark": benchmark, "unit": unit, "fast": fast, "comparison": comparison, "ratio": ratio,
+            "ratio_is": ratio_is, "target": target, "result": verdict, "detail": detail}
+
+
+def fmt(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value == 0 or abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 1:
+        return f"{value:.2f}"
+    digits = 2 - int(f"{abs(value):e}".split("e")[1]) if value else 2
+    return f"{value:.{max(digits, 2)}f}"
+
+
+def print_table(rows: list[dict]) -> None:
+    header = ["benchmark", "unit", "fast path", "comparison", "ratio", "target", "result"]
+    cells = [[r["benchmark"], r["unit"], fmt(r["fast"]), fmt(r["comparison"]),
+              "-" if r["ratio"] is None else f"{r['ratio']:.1f}x", r["target"], r["result"]] for r in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(header)]
+    line = lambda items: "  ".join(s.ljust(w) if i < 2 else s.rjust(w) for i, (s, w) in enumerate(zip(items, widths)))
+    print(line(header))
+    print("  ".join("-" * w for w in widths))
+    for c in cells:
+        print(line(c))
+    print()
+    for r in rows:
+        print(f"- {r['benchmark']}: {r['detail']}")
+
+
+def machine() -> dict:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
+                           text=True)
+    return {"cores": os.cpu_count(), "python": platform.python_version(), "numpy": metadata.version("numpy"),
+            "numba": metadata.version("numba"), "mesa": metadata.version("mesa"),
+            "date": datetime.datetime.now().isoformat(timespec="seconds"),
+            "commit": commit.stdout.strip() + ("+edits" if dirty.stdout.strip() else ""),
+            "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg())}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a fast smoke run (under 2 minutes): fewer weeks, "
+                        "runs and replicates; its ratios are indicative only")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for the sweep and "
+                        "for batch_run (default: the core count)")
+    parser.add_argument("--replicates", type=int, help="sweep replicates (default 1000; 200 with --quick)")
+    parser.add_argument("--reference-budget", type=float, help="seconds of reference weeks on the national "
+                        "network (default 120; 20 with --quick)")
+    parser.add_argument("--batch-run-budget", type=float, help="seconds batch_run should take, which sets its "
+                        "number of runs, at most the sweep's (default 240; 15 with --quick)")
+    parser.add_argument("--flatness", type=int, metavar="RUNS", help="also check that a sweep's memory stays flat: "
+                        "peak memory of a RUNS-run sweep against a RUNS/10-run one (26 weeks, chunks of 50; "
+                        "10000 was the old benchmark's size)")
+    parser.add_argument("--wait", type=float, default=40, help="minutes to wait for pcnsim.reference to appear")
+    parser.add_argument("--stage", choices=list(STAGES), help=argparse.SUPPRESS)
+    parser.add_argument("--params", default="{}", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.stage:
+        result = STAGES[args.stage](json.loads(args.params))
+        print(json.dumps(result))
+        return
+
+    quick, workers = args.quick, args.workers
+    replicates = args.replicates or (200 if quick else 1000)
+    chunk = max(1, min(250, replicates // (2 * workers)))
+    engine_weeks = 5 if quick else 20
+    reference_budget = args.reference_budget or (20.0 if quick else 120.0)
+    batch_budget = args.batch_run_budget or (15.0 if quick else 240.0)
+    info = machine()
+    say(f"benchmarks{' (quick)' if quick else ''}: {info['cores']} cores, Python {info['python']}, numpy "
+        f"{info['numpy']}, numba {info['numba']}, Mesa {info['mesa']}, commit {info['commit']}, "
+        f"load average {info['load_average']}")
+    raw: dict = {"machine": info, "quick": quick, "workers": workers}
+
+    say("1/7 loading the engine's kernels once (compiling them if the cache is stale)")
+    raw["warm"] = stage("warm")
+    say(f"2/7 national step, engine: england.yaml, median of {engine_weeks} weeks after 2 warm-up weeks, "
+        f"interleaved with the lower bound")
+    national = raw["national_engine"] = stage("national_engine", weeks=engine_weeks, warmup=2)
+    say(f"3/7 sweep: `pcnsim sweep` of {replicates} x baseline x {STEPS} weeks, record_every 1, "
+        f"chunk_size {chunk}, {workers} workers")
+    folder = tempfile.TemporaryDirectory()
+    experiment = write_experiment(replicates, chunk, Path(folder.name))
+    sweep = raw["sweep"] = sweep_command(experiment, replicates, workers, Path(folder.name) / "out")
+    sweep.pop("stdout")
+    say(f"4/7 where the sweep's time goes (the same sweep in one process, phase by phase), then its stepping "
+        f"alone and the lower bound: Batch.advance over {replicates // chunk} chunks of {chunk}, one process")
+    phases = raw["sweep_phases"] = stage("sweep_phases", experiment=str(experiment),
+                                         out=str(Path(folder.name) / "p"), workers=workers)
+    shutil.rmtree(Path(folder.name) / "p")
+    stepping = raw["sweep_stepping"] = stage("sweep_stepping", runs=replicates, chunk=chunk)
+
+    why = wait_for_reference(0 if quick else args.wait)
+    reference = batch = None
+    if why:
+        say(f"the reference model ({REFERENCE}) is not available: {why}; skipping stages 5 to 7")
+        raw["reference_missing"] = why
+    else:
+        say(f"5/7 national step, per-agent reference ({REFERENCE}) on the same network and seed: 1 warm-up "
+            f"week, then up to {engine_weeks} weeks (or {reference_budget:.0f} s), alternating with engine weeks")
+        reference = raw["national_reference"] = stage(
+            "national_reference", warmup=1, min_weeks=2 if quick else 3, max_weeks=engine_weeks,
+            budget=reference_budget)
+        say(f"6/7 mesa.batch_run of the reference on baseline x {STEPS} weeks, {workers} processes, every outcome "
+            f"collected every week, runs fitted to about {batch_budget:.0f} s")
+        batch = raw["batch_run"] = stage("batch_run", workers=workers, budget=batch_budget,
+                                         min_runs=workers, max_runs=replicates, calibration_steps=52)
+        say("7/7 the same `pcnsim sweep` command again, so that the sweep's time brackets batch_run's")
+        again = raw["sweep_again"] = sweep_command(experiment, replicates, workers, Path(folder.name) / "again")
+        again.pop("stdout")
+        sweep = raw["sweep_both"] = {
+            "seconds": (sweep["seconds"] + again["seconds"]) / 2, "cpu_s": (sweep["cpu_s"] + again["cpu_s"]) / 2,
+            "walls": [sweep["seconds"], again["seconds"]],
+            "parent_mb": max(sweep["parent_mb"], again["parent_mb"]),
+            "largest_child_mb": max(sweep["largest_child_mb"], again["largest_child_mb"])}
+    folder.cleanup()
+
+    rows = build_rows(national, sweep, phases, stepping, reference, batch, replicates, chunk, workers)
+    if args.flatness:
+        say(f"extra: sweep memory flatness, {args.flatness} against {args.flatness // 10} runs of 26 weeks")
+        with tempfile.TemporaryDirectory() as folder:
+            peaks = {}
+            for runs in (args.flatness // 10, args.flatness):
+                experiment = write_experiment(runs, 50, Path(folder), steps=26, outcomes=["mean_trust",
+                                                                                          "milestones_met"])
+                peaks[runs] = sweep_command(experiment, runs, workers, Path(folder) / f"out{runs}")
+                peaks[runs].pop("stdout")
+        raw["flatness"] = peaks
+        small, large = peaks[args.flatness // 10], peaks[args.flatness]
+        for key, name in (("parent_mb", "parent"), ("largest_child_mb", "largest worker")):
+            rows.append(row(f"{len(rows) + 1} sweep memory flatness, {name}", "MB", large[key], small[key],
+                            "fast/comparison", "none", f"peak of a {args.flatness}-run sweep against a "
+                            f"{args.flatness // 10}-run one (comparison column): near 1 means results are "
+                            f"streamed, not held"))
+    print()
+    loads = ", ".join(f"{name} {raw[name]['load_after']:.1f}" for name in
+                      ("national_engine", "sweep", "sweep_stepping", "national_reference", "batch_run", "sweep_again") if raw.get(name))
+    print(f"machine: {info['cores']} cores; Python {info['python']}, numpy {info['numpy']}, numba {info['numba']}, "
+          f"Mesa {info['mesa']}; {info['date']}; commit {info['commit']}; load average at start "
+          f"{info['load_average']}{'; QUICK run: indicative only' if quick else ''}")
+    print(f"1-minute load average after each stage (other jobs share the machine): {loads}")
+    print_table(rows)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    write_csv(rows, info, quick, RESULTS / "benchmarks.csv")
+    (RESULTS / "benchmarks.json").write_text(json.dumps(raw, indent=1, default=str))
+    say(f"wrote {RESULTS / 'benchmarks.csv'} and benchmarks.json")
+
+
+def build_rows(national, sweep, phases, stepping, reference, batch, replicates, chunk, workers) -> list[dict]:
+    n = national
+    partners = n["members"] - n["practices"]
+    network = f"{n['practices']:,} practices{f' + {partners:,} partners' if partners else ''}, {n['edges']:,} " \
+              f"ties, {n['pcns']:,} PCNs"
+    rows = []
+    if reference:
+        rows.append(row(
+            "1 national step (england.yaml)", "s/week", reference["engine_s"], reference["reference_s"],
+            "comparison/fast", ">= 50x",
+            f"{network}; medians of {len(reference['week_s'])} weeks after 1 warm-up week, engine "
+            f"(Batch.advance(1)) and reference (ReferenceModel.step(), built in {reference['build_s']:.1f} s) weeks "
+            f"alternating in one process (the engine alone, in row 2: {n['engine_s']:.4f} s/week)"
+            + _agreement(reference)))
+    else:
+        rows.append(row(
+            "1 national step (england.yaml)", "s/week", n["engine_s"], None, "comparison/fast", ">= 50x",
+            f"{network}; engine = median of {len(n['week_s'])} Batch.advance(1) weeks; reference not available"))
+    rows.append(row(
+        "2 national step vs lower bound", "s/week", n["engine_s"], n["bound_s"], "fast/comparison", "<= 5x",
+        f"engine = median of {len(n['week_s'])} Batch.advance(1) weeks after 2 warm-up weeks, each followed by one "
+        f"bound week: {n['draws_per_week']:,} uniforms drawn as Batch.advance does + one copy of the "
+        f"{n['state_mb']:.1f} MB of state arrays"))
+    sweep_rate = replicates / sweep["seconds"]
+    batch_rate = batch["runs"] / batch["seconds"] if batch else None
+    rows.append(row(
+        "3 sweep throughput (baseline)", "runs/s", sweep_rate, batch_rate, "fast/comparison", ">= 100x",
+        f"sweep = wall time of the whole `pcnsim sweep` command ({replicates} runs x {STEPS} weeks, all 30 outcomes "
+        f"recorded every week, chunk_size {chunk}, {workers} workers: startup, Parquet, summary and figure "
+        f"included) = {_walls(sweep)}; batch_run = "
+        + (f"{batch['runs']} runs x {STEPS} weeks on {workers} processes, all outcomes collected every week, "
+           f"{batch['seconds']:.1f} s. CPU time per run (user + sys of every process, less sensitive to other "
+           f"jobs): sweep {sweep['cpu_s'] / replicates * 1e3:.1f} ms, batch_run "
+           f"{batch['tree_cpu_s'] / batch['runs'] * 1e3:.1f} ms (ratio "
+           f"{batch['tree_cpu_s'] / batch['runs'] / (sweep['cpu_s'] / replicates):.1f}x)" if batch
+           else "not available")))
+    ideal = stepping["bound_s"] * replicates / stepping["runs"] / workers
+    rows.append(row(
+        "4 sweep command vs lower bound", "s", sweep["seconds"], ideal, "fast/comparison", "<= 5x",
+        f"bound = draws + one state copy per week for the {replicates} runs (in chunks of {chunk}), "
+        f"{stepping['bound_s']:.2f} s in one process, split ideally over {workers} workers. Where the command's "
+        f"time goes (the same sweep again in one process): imports {phases['imports_s']:.1f} s, workers' start "
+        f"{phases['run_cold_pool_s'] - phases['run_warm_pool_s']:.1f} s, running the chunks (build, step, outcome "
+        f"tables, Parquet) {phases['run_warm_pool_s']:.1f} s, summary {phases['summary_s']:.1f} s, figure "
+        f"{phases['figure_s']:.1f} s"))
+    rows.append(row(
+        "5 sweep stepping vs lower bound", "s", stepping["engine_s"], stepping["bound_s"], "fast/comparison",
+        "<= 5x",
+        f"Batch.advance({STEPS}) over {stepping['runs'] // stepping['chunk']} batches of {stepping['chunk']} runs "
+        f"in one process (building them took {stepping['build_s']:.2f} s more), against the bound on the "
+        f"same batches ({stepping['draws_per_week']} uniforms and {stepping['state_kb_per_run']:.1f} kB of state "
+        f"per run-week)"))
+    rows.append(row(
+        "6 peak memory, national", "MB", n["peak_mb"], reference["peak_mb"] if reference else None,
+        "comparison/fast", "none", "max RSS of a process building the network and stepping it (engine: after "
+        "its warm-up, before the bound's buffers exist; reference: after its warm-up week, before the engine's batch "
+        "exists; both processes import numba, as pcnsim.reference uses the engine's constants)"))
+    rows.append(row(
+        "7 peak memory, sweep parent", "MB", sweep["parent_mb"], batch["parent_peak_mb"] if batch else None,
+        "comparison/fast", "none", f"the process that runs `pcnsim sweep` / mesa.batch_run (batch_run keeps all "
+        f"results in memory, so its figure grows with its {batch['runs'] if batch else '-'} runs)"))
+    rows.append(row(
+        "8 peak memory, sweep largest worker", "MB", sweep["largest_child_mb"],
+        batch["tree_largest_child_mb"] if batch else None, "comparison/fast", "none",
+        "largest worker process (VmHWM sampled every 50 ms)"))
+    return rows
+
+
+def _walls(sweep: dict) -> str:
+    if "walls" in sweep:
+        return f"mean of {sweep['walls'][0]:.1f} s before and {sweep['walls'][1]:.1f} s after batch_run"
+    return f"{sweep['seconds']:.1f} s"
+
+
+def _agreement(reference: dict) -> str:
+    if reference.get("outcome_gap") is None:
+        return ""
+    return (f"; after {reference['weeks_done']} weeks the two models' national outcomes differ by at most "
+            f"{reference['outcome_gap']:.2g}")
+
+
+def write_csv(rows: list[dict], info: dict, quick: bool, path: Path) -> None:
+    import csv
+
+    fields = ["benchmark", "unit", "fast", "comparison", "ratio", "ratio_is", "target", "result", "detail",
+              "quick", *info]
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({**r, "quick": quick, **info})
+
+
+if __name__ == "__main__":
+    main()
