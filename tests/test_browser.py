@@ -21,6 +21,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from conftest import SCENARIOS
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -54,7 +56,17 @@ def browser():
 
 
 @pytest.fixture
-def server(tmp_path):
+def compiled():
+    """The engine's kernels compiled and cached, as after a first run: the page is timed loading them, not compiling."""
+    from pcnsim import PCNModel, load
+
+    model = PCNModel(load(SCENARIOS / "race.yaml"), seed=1)
+    model.step()
+    model.batch.pcn_outcomes()
+
+
+@pytest.fixture
+def server(tmp_path, compiled):
     """`serve` in a subprocess on a free port; yields its address and when it was started."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -318,9 +318,9 @@ def crossover(race_frames, first_frames) -> int | None:
 
 
 SF4_OVER_CAPACITY = (
-    "5 practices, specification load 16: the rush exceeds spare capacity plus overtime, most seeds miss "
-    "the race's first deadlines, so the race is not significantly ahead in milestones at week 26; and by "
-    "week 260 the trust gap has closed in the typical seed (a minority of seeds keep a large gap)."
+    "5 practices, specification load 16: the rush overruns spare capacity plus overtime, so the race is only "
+    "narrowly ahead at week 26 (5.5 against 2 milestones) and overtaken at week 52; it has lower trust at "
+    "year 3 and lower agreement, but by week 260 the trust gap has closed in the typical seed."
 )
 SF4_GAP_CLOSES = (
     "5 practices, specification load 14: the race is ahead at week 26, is overtaken before year 3 and has "
