@@ -134,8 +134,18 @@ def _run_with_progress(model, steps: int):
 
 def cmd_validate(args) -> None:
     scenario = load(args.scenario)
-    print(f"{args.scenario}: ok ({scenario.name}: {scenario.network.practices} practices, "
-          f"{scenario.steps} steps, {len(scenario.mandates)} mandate stream(s))")
+    net = scenario.network
+    if net.kind == "csv":  # the structure's files are part of the scenario: check them too
+        from .structure import load_csv
+
+        world = load_csv(net.file, net.edges_file)
+        size = f"{world.n} practices in {world.n_pcns} PCNs in {world.n_systems} ICSs from {net.file}"
+    elif net.kind == "generated":
+        size = f"{net.pcns} PCNs in {net.systems} ICSs"
+    else:
+        size = f"{net.practices} practices"
+    print(f"{args.scenario}: ok ({scenario.name}: {size}, {scenario.steps} steps, "
+          f"{len(scenario.mandates)} mandate stream(s))")
 
 
 def cmd_compare(args) -> None:

@@ -147,6 +147,8 @@ def test_a_scenario_pointing_at_a_bad_csv_fails_in_one_line(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:")
     assert "practices.csv" in lines[0] and "line 3" in lines[0] and "duplicate" in lines[0]
+    checked = run_cli("validate", scenario)
+    assert checked.returncode == 2 and checked.stderr.strip() == lines[0]
     missing = run_cli("run", tmp_path / "nowhere.yaml")
     assert missing.returncode == 2 and "no such file" in missing.stderr
 
