@@ -21,7 +21,7 @@ from pathlib import Path
 import mesa
 
 from pcnsim import load
-from pcnsim.engine import OUTCOMES
+from pcnsim.engine.outcomes import OUTCOMES
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
 REFERENCE = os.environ.get("PCNSIM_BENCH_REFERENCE", "pcnsim.reference:ReferenceModel")

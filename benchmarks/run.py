@@ -93,7 +93,7 @@ def bound_advance(generators, per: int, weeks: int, run, buffers) -> None:
     """
     import numpy as np
 
-    from pcnsim.batch import BLOCK_BYTES
+    from pcnsim.engine.batch import BLOCK_BYTES
 
     size = len(generators)
     block = int(np.clip(BLOCK_BYTES // max(size * per * 8, 1), 1, 52))
@@ -115,7 +115,7 @@ def bound_advance(generators, per: int, weeks: int, run, buffers) -> None:
 def stage_warm(p: dict) -> dict:
     """Load (or compile, if an engine edit invalidated the cache) the kernels once, outside any timing."""
     from pcnsim import load
-    from pcnsim.batch import simulate
+    from pcnsim.engine.batch import simulate
 
     start = time.perf_counter()
     simulate([load(BASELINE, ["steps=2"])], [0])
@@ -126,7 +126,7 @@ def stage_national_engine(p: dict) -> dict:
     import numpy as np
 
     from pcnsim import load
-    from pcnsim.batch import Batch
+    from pcnsim.engine.batch import Batch
 
     scenario = load(ENGLAND, [f"steps={STEPS}"])
     start = time.perf_counter()
@@ -167,7 +167,7 @@ def _reference_class():
 
 
 def _outcome_row(model) -> list[float] | None:
-    from pcnsim.engine import OUTCOMES
+    from pcnsim.engine.outcomes import OUTCOMES
 
     outcomes = getattr(model, "outcomes", None)
     if outcomes is None:  # pcnsim.reference keeps one dict per week in `rows`
@@ -190,7 +190,7 @@ def stage_national_reference(p: dict) -> dict:
     alike. At the end both are at the same week and their outcomes are compared.
     """
     from pcnsim import load
-    from pcnsim.batch import Batch
+    from pcnsim.engine.batch import Batch
 
     Reference = _reference_class()
     scenario = load(ENGLAND, [f"steps={STEPS}"])
@@ -236,7 +236,7 @@ def stage_sweep_stepping(p: dict) -> dict:
     import numpy as np
 
     from pcnsim import load
-    from pcnsim.batch import Batch
+    from pcnsim.engine.batch import Batch
 
     scenario = load(BASELINE, [f"steps={STEPS}"])
     for _ in Batch.of([scenario] * 2, [0, 1]).advance(2):
@@ -269,8 +269,9 @@ def stage_sweep_phases(p: dict) -> dict:
     difference is the workers' start); the summary and its CSV; the figure.
     """
     start = time.perf_counter()
-    from pcnsim import cli, sweep
-    from pcnsim import experiment as experiments
+    from pcnsim import cli
+    from pcnsim.study import sweep
+    from pcnsim.study import experiment as experiments
 
     phases = {"imports_s": time.perf_counter() - start}
     experiment, folder = experiments.load(p["experiment"])

@@ -1,6 +1,6 @@
 """pcnsim: agent-based simulation of collaboration in NHS England's Primary Care Networks."""
 
-from .scenario import Scenario, ScenarioError, load
+from .config import Scenario, ScenarioError, load
 
 __all__ = ["PCNModel", "Scenario", "ScenarioError", "load"]
 __version__ = "0.1.0"

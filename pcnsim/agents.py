@@ -6,7 +6,7 @@ import mesa
 import numpy as np
 from mesa.discrete_space import FixedAgent
 
-from .scenario import AUTHORISATIONS, STYLES
+from .config import AUTHORISATIONS, STYLES
 
 
 class Practice(FixedAgent):

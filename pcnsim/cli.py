@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .scenario import AUTHORISATIONS, STYLES, ScenarioError, dump, load
+from .config import AUTHORISATIONS, STYLES, ScenarioError, dump, load
 
 # Mesa, pandas and matplotlib are imported inside the commands that use them, so
 # `validate` and every error message come back in a fraction of a second.
@@ -95,7 +95,7 @@ def cmd_run(args) -> None:
     import pandas as pd
 
     from .model import PCNModel
-    from .plot import outcomes_figure
+    from .outputs.figures import outcomes_figure
 
     scenario = _resolved(args)
     out = _output_dir(args.out)
@@ -136,7 +136,7 @@ def cmd_validate(args) -> None:
     scenario = load(args.scenario)
     net = scenario.network
     if net.kind == "csv":  # the structure's files are part of the scenario: check them too
-        from .structure import load_csv
+        from .world.structure import load_csv
 
         world = load_csv(net.file, net.edges_file)
         size = f"{world.n} practices in {world.n_pcns} PCNs in {world.n_systems} ICSs from {net.file}"
@@ -151,8 +151,9 @@ def cmd_validate(args) -> None:
 def cmd_compare(args) -> None:
     import pandas as pd
 
-    from .compare import crossover, replicate, summarise
-    from .plot import comparison_figure
+    from .outputs.figures import comparison_figure
+    from .outputs.stats import crossover, summarise
+    from .study.replicate import replicate
 
     first, second = load(args.first, args.set or []), load(args.second, args.set or [])
     if args.steps is not None:
@@ -203,7 +204,7 @@ def _varied(experiment, table) -> tuple[list[str], list[str]]:
 
 
 def _sweep_figure(out: Path, experiment, table, summary) -> str:
-    from .plot import phase_diagram, sweep_curves
+    from .outputs.figures import phase_diagram, sweep_curves
 
     varied, numeric = _varied(experiment, table)
     outcomes = [o for o in experiment.figure.outcomes if o in set(summary["outcome"])]
@@ -218,8 +219,8 @@ def _sweep_figure(out: Path, experiment, table, summary) -> str:
 def cmd_sweep(args) -> None:
     import yaml
 
-    from . import experiment as experiments
-    from . import sweep
+    from .study import experiment as experiments
+    from .study import sweep
 
     experiment, folder = experiments.load(args.experiment)
     out = _output_dir(args.out or f"results/{experiment.name}")
@@ -243,20 +244,20 @@ def cmd_sweep(args) -> None:
 def _finished_sweep(folder: str):
     import pandas as pd
 
-    from .experiment import Experiment
+    from .study.experiment import Experiment
 
     out = Path(folder)
     for name in ("runs.parquet", "summary.csv", "experiment.yaml"):
         if not (out / name).exists():
             raise ScenarioError(f"{out}: no {name}; run `pcnsim sweep EXPERIMENT --out {out}` first")
-    from .scenario import read_yaml
+    from .config import read_yaml
 
     experiment = Experiment.model_validate(read_yaml(out / "experiment.yaml"))
     return out, experiment, pd.read_parquet(out / "runs.parquet"), pd.read_csv(out / "summary.csv")
 
 
 def cmd_plot(args) -> None:
-    from .plot import phase_diagram, sweep_curves
+    from .outputs.figures import phase_diagram, sweep_curves
 
     out, experiment, table, summary = _finished_sweep(args.folder)
     outcomes = args.outcome or experiment.figure.outcomes
@@ -280,8 +281,8 @@ def cmd_plot(args) -> None:
 
 
 def cmd_sensitivity(args) -> None:
-    from .plot import sensitivity_figure
-    from .sensitivity import analyze
+    from .outputs.figures import sensitivity_figure
+    from .study.sensitivity import analyze
 
     out, experiment, table, summary = _finished_sweep(args.folder)
     indices = analyze(experiment, table, summary, str(out / "experiment.yaml"))
@@ -298,13 +299,13 @@ def cmd_sensitivity(args) -> None:
 
 
 def cmd_app(args) -> None:
-    from .app import serve
+    from .trainer.app import serve
 
     serve(args.host, args.port)
 
 
 def cmd_race(args) -> None:
-    from .race import write_race
+    from .trainer.race import write_race
 
     out = _output_dir(args.out)
     seeded = {} if args.seed is None else {"seed": args.seed}
@@ -375,8 +376,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _note_first_compile(command: str) -> None:
     """Say why the first run after an install is slow: the engine's kernels compile once, then load from cache."""
-    cache = Path(__file__).parent / "__pycache__"
-    if command in ("run", "compare", "sweep", "app", "race") and not any(cache.glob("engine.step-*.nbi")):
+    cache = Path(__file__).parent / "engine" / "__pycache__"
+    if command in ("run", "compare", "sweep", "app", "race") and not any(cache.glob("kernels.step-*.nbi")):
         print("compiling the model's kernels (first run after install, about a minute; cached afterwards)...",
               file=sys.stderr, flush=True)
 

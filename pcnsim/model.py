@@ -14,13 +14,14 @@ import numpy as np
 import pandas as pd
 from mesa.discrete_space import Network
 
-from . import engine, mandates
-from .engine import COUNTS
 from .agents import Practice
-from .batch import Batch
-from .build import build
-from .scenario import Scenario
-from .state import State
+from .config import Scenario
+from .engine import kernels as engine
+from .engine.batch import Batch
+from .engine.outcomes import COUNTS
+from .engine.view import State
+from .world import schedule as mandates
+from .world.build import build
 
 
 class PCNModel(mesa.Model):
@@ -29,7 +30,7 @@ class PCNModel(mesa.Model):
     Parameters
     ----------
     scenario : Scenario
-        Validated parameters (see pcnsim.scenario and docs/ODD.md).
+        Validated parameters (see pcnsim.config.schema and docs/ODD.md).
     seed : int, optional
         Seed for the run; defaults to the scenario's own seed.
     """

@@ -23,10 +23,10 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from . import engine
-from .build import build
-from .engine import AGREED, AVOIDED, DESTRUCTIVE, NONE, PRODUCTIVE, T_AGREED, T_DUE, T_IMPOSED, T_MET
-from .scenario import Scenario
+from .config import Scenario
+from .engine import kernels as engine
+from .engine.kernels import AGREED, AVOIDED, DESTRUCTIVE, NONE, PRODUCTIVE, T_AGREED, T_DUE, T_IMPOSED, T_MET
+from .world.build import build
 
 WEEKS_PER_YEAR = engine.WEEKS_PER_YEAR
 
@@ -224,7 +224,7 @@ class ReferenceModel(mesa.Model):
     Parameters
     ----------
     scenario : Scenario
-        Validated parameters (see pcnsim.scenario and docs/ODD.md).
+        Validated parameters (see pcnsim.config.schema and docs/ODD.md).
     seed : int, optional
         Seed for the run; defaults to the scenario's own seed.
     """

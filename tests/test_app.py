@@ -14,8 +14,8 @@ import solara.widgets
 
 from pcnsim import PCNModel, load
 from conftest import SCENARIOS
-from pcnsim import app
-from pcnsim import trainer as T
+from pcnsim.trainer import app
+from pcnsim.trainer import settings as T
 
 
 def render(trainer):
@@ -205,7 +205,7 @@ def test_lockstep_matches_separate_runs(seed):
 def test_race_writes_the_animation_and_the_still(tmp_path, monkeypatch):
     from PIL import Image
 
-    from pcnsim import race
+    from pcnsim.trainer import race
 
     monkeypatch.setattr(race.shutil, "which", lambda name: None)  # as on a machine without ffmpeg
     files = race.write_race(tmp_path / "slides", seed=7, weeks=16, every=4)
@@ -216,7 +216,7 @@ def test_race_writes_the_animation_and_the_still(tmp_path, monkeypatch):
 
 
 def test_race_writes_an_mp4_when_ffmpeg_is_there(tmp_path):
-    from pcnsim import race
+    from pcnsim.trainer import race
 
     if not race.shutil.which("ffmpeg"):
         pytest.skip("ffmpeg not on the PATH")
@@ -228,7 +228,7 @@ def test_race_writes_an_mp4_when_ffmpeg_is_there(tmp_path):
 def test_serve_says_when_the_port_is_taken():
     import socket
 
-    from pcnsim.scenario import ScenarioError
+    from pcnsim.config import ScenarioError
 
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]

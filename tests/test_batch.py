@@ -1,11 +1,12 @@
-"""A run's result does not depend on the batch it is stepped in (pcnsim.batch)."""
+"""A run's result does not depend on the batch it is stepped in (pcnsim.engine.batch)."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from pcnsim import PCNModel, engine, load
-from pcnsim.batch import Batch, simulate
+from pcnsim import PCNModel, load
+from pcnsim.engine import kernels as engine
+from pcnsim.engine.batch import Batch, simulate
 from conftest import SCENARIOS
 
 

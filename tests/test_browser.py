@@ -76,7 +76,7 @@ def server(tmp_path, compiled):
     busy = os.getloadavg()[0] > (os.cpu_count() or 1) / 2
     with open(log_path, "w") as log:
         started = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-c", f"from pcnsim.app import serve; serve('127.0.0.1', {port})"],
+        proc = subprocess.Popen([sys.executable, "-c", f"from pcnsim.trainer.app import serve; serve('127.0.0.1', {port})"],
                                 cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -143,7 +143,7 @@ def test_page_in_a_real_browser(browser, server):
         page.get_by_text("seed 7", exact=True).wait_for(timeout=10_000)
 
         # play at the default speed, measure the rate, then pause
-        from pcnsim.app import DEFAULT_SPEED, SPEEDS
+        from pcnsim.trainer.app import DEFAULT_SPEED, SPEEDS
 
         page.get_by_role("button", name="Play").click()
         page.wait_for_function("!document.querySelector('.pcn-week').innerText.startsWith('Week 0 ')")

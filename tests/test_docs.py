@@ -5,8 +5,8 @@ from typing import get_args, get_origin
 
 from pydantic import BaseModel
 
-from pcnsim.engine import OUTCOMES as COLUMNS
-from pcnsim.scenario import Scenario
+from pcnsim.engine.outcomes import OUTCOMES as COLUMNS
+from pcnsim.config.schema import Scenario
 from conftest import ROOT
 
 

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from pcnsim import mandates
-from pcnsim.scenario import MandateStream
+from pcnsim.world import schedule as mandates
+from pcnsim.config.schema import MandateStream
 
 
 def test_arrival_patterns():
@@ -29,7 +29,7 @@ def test_schedule_keeps_total_effort_and_stages(kind):
 
 
 def test_required_rate_rises_as_a_deadline_nears():
-    from pcnsim.engine import _required_rate
+    from pcnsim.engine.kernels import _required_rate
 
     sched = mandates.build([MandateStream(kind="step", count=1, total_effort=4.0, lead_weeks=40, milestones=1)])
     due, target, exists = sched.due[None], sched.target[None], sched.stage_exists[None]

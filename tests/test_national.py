@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from scipy.stats import wilcoxon
 
-from pcnsim import engine, load
-from pcnsim.batch import simulate
+from pcnsim import load
+from pcnsim.engine import kernels as engine
+from pcnsim.engine.batch import simulate
 from conftest import SCENARIOS
 
 O = {name: i for i, name in enumerate(engine.OUTCOMES)}

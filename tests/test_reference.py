@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pcnsim import engine, load
+from pcnsim import load
+from pcnsim.engine import kernels as engine
 from pcnsim.model import PCNModel
 from pcnsim.reference import Member, ReferenceModel
 from conftest import SCENARIOS

@@ -5,8 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pcnsim import structure
-from pcnsim.scenario import Network, ScenarioError, Spread
+from pcnsim.world import structure
+from pcnsim.config import ScenarioError
+from pcnsim.config.schema import Network, Spread
 
 DATA = Path(__file__).resolve().parent.parent / "scenarios" / "data"
 PRACTICES = DATA / "example_practices.csv"

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from pcnsim.cli import main
-from pcnsim import experiment as experiments
+from pcnsim.study import experiment as experiments
 from conftest import ROOT, SCENARIOS
 
 SMALL = f"""
@@ -87,7 +87,7 @@ def test_a_sweep_killed_with_sigkill_resumes_to_identical_results(tmp_path):
 
 
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, capsys, monkeypatch):
-    from pcnsim import sweep
+    from pcnsim.study import sweep
 
     original = sweep.run_chunk
 

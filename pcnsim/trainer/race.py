@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from . import trainer as T
+from . import settings as T
 
 EVERY = 2  # weeks between animation frames
 FPS = 12
@@ -179,7 +179,7 @@ class Drawing:
         """The crossover as it stood at `week`: from when the second PCN has stayed ahead on milestones."""
         import pandas as pd
 
-        from .compare import crossover
+        from ..outputs.stats import crossover
 
         first, second = (pd.Series(run.series("milestones_met")[: week + 1]) for run in self.pair.runs)
         return crossover(first, second) if week > 0 else None

@@ -73,7 +73,7 @@ def sweep_curves(summary: pd.DataFrame, outcomes: list[str], by: str, varied: li
 
     Returns the crossover step on `crossover_outcome` (second group overtaking the first), if asked for.
     """
-    from .compare import crossover
+    from .stats import crossover
 
     groups = list(dict.fromkeys(summary[by]))
     colours = {g: f"C{i % 10}" for i, g in enumerate(groups)}

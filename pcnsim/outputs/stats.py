@@ -1,35 +1,10 @@
-"""Two scenarios over many seeds: mean curves with 95% confidence intervals, and the crossover step."""
+"""Statistics of outcome tables: confidence intervals of means, and the crossover of two curves."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 from scipy.special import stdtrit
-
-from .batch import simulate
-from .engine import COUNTS, OUTCOMES
-from .scenario import Scenario
-
-BATCH = 50  # runs stepped together between progress reports
-
-
-def replicate(scenario: Scenario, seeds: list[int], progress: Callable[[int], None] | None = None) -> pd.DataFrame:
-    """Run a scenario once per seed (in batches); one long table with a `seed` column."""
-    frames = []
-    for start in range(0, len(seeds), BATCH):
-        chunk = seeds[start:start + BATCH]
-        for seed, result in zip(chunk, simulate([scenario] * len(chunk), chunk)):
-            if isinstance(result, Exception):
-                raise result
-            frames.append(pd.DataFrame(result, columns=list(OUTCOMES)).assign(seed=seed))
-        if progress:
-            progress(start + len(chunk))
-    table = pd.concat(frames, ignore_index=True)
-    counts = [c for c in OUTCOMES if c in COUNTS]
-    table[counts] = table[counts].astype(np.int64)
-    return table
 
 
 def half_width(sd, n):

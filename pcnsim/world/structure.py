@@ -16,7 +16,8 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from .scenario import Network, ScenarioError, Spread
+from ..config import ScenarioError
+from ..config.schema import Network, Spread
 
 PRACTICE_COLUMNS = ("practice_code", "pcn_code", "ics_code", "list_size")
 EDGE_COLUMNS = ("practice_a", "practice_b")

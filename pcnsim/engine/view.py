@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .engine import Run
+from .kernels import Run
 
 
 class State:

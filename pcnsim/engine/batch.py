@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from . import engine
-from .build import build
-from .scenario import Scenario
+from ..config import Scenario
+from ..world.build import build
+from . import kernels as engine
 
 BLOCK_BYTES = 32_000_000  # memory for one block of pre-drawn uniforms
 

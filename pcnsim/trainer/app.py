@@ -23,8 +23,8 @@ import solara
 import solara.components.echarts
 import solara.lab
 
-from . import trainer as T
-from .scenario import ScenarioError
+from ..config import ScenarioError
+from . import settings as T
 
 TITLE = "It is not a race: a PCN trainer"
 SPEEDS = {"Slow": 0.6, "Normal": 0.25, "Fast": 0.08}  # seconds between weeks when playing

@@ -12,8 +12,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import engine, mandates, structure
-from .scenario import Scenario, ScenarioError, Spread
+from ..config import Scenario, ScenarioError
+from ..config.schema import Spread
+from ..engine import kernels as engine
+from . import schedule as mandates
+from . import structure
 
 
 def _spread(rng: np.random.Generator, spread: Spread, size, low: float, high: float) -> np.ndarray:

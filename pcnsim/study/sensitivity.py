@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..config import ScenarioError
 from .experiment import Experiment
-from .scenario import ScenarioError
 
 
 def analyze(experiment: Experiment, table: pd.DataFrame, summary: pd.DataFrame, source: str) -> pd.DataFrame:

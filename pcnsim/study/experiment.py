@@ -15,20 +15,18 @@ from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
-from . import __version__
-from .engine import OUTCOMES as COLUMNS
-from .scenario import ScenarioError, apply_overrides, read_yaml, validate
+from .. import __version__
+from ..config import ScenarioError, apply_overrides, read_yaml, validate
+from ..config.errors import one_line
+from ..config.schema import Section
+from ..engine.outcomes import OUTCOMES as COLUMNS
 
 Design = Literal["factorial", "lhs", "sobol", "morris"]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Range(_Section):
+class Range(Section):
     """A continuous range; `num` evenly spaced values when used in a factorial design."""
 
     low: float
@@ -42,13 +40,13 @@ class Range(_Section):
         return self
 
 
-class Figure(_Section):
+class Figure(Section):
     outcomes: list[str] = ["milestones_met", "mean_trust", "agreement_share", "ownership"]
     by: str = "scenario"
     crossover: str | None = None  # outcome on which to mark where the second group overtakes the first
 
 
-class Experiment(_Section):
+class Experiment(Section):
     name: str
     description: str = ""
     scenarios: Annotated[list[str], Field(min_length=1)]
@@ -89,12 +87,7 @@ def load(path: str | Path) -> "tuple[Experiment, Path]":
     try:
         experiment = Experiment.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(p) for p in error["loc"]) or "(top level)"
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown key; allowed: " + ", ".join(Experiment.model_fields)
-        raise ScenarioError(f"{path}: {where}: {message}") from None
+        raise one_line(Experiment, exc, str(path)) from None
     for name in experiment.scenarios:
         if not (path.parent / name).is_file():
             raise ScenarioError(f"{path}: scenarios: no such scenario file {name!r} (paths are relative to the experiment)")
@@ -139,7 +132,7 @@ def _resolved_scenario(base: dict, point: dict, steps: int | None, source: str) 
 
 def _integer_fields(base: dict, names: list[str]) -> set[str]:
     """Parameters whose scenario field is a whole number, so sampled values are rounded."""
-    from .scenario import Scenario
+    from ..config import Scenario
 
     defaults = Scenario.model_validate(base).model_dump()
     integral = set()

@@ -35,6 +35,8 @@ from collections import namedtuple
 import numba as nb
 import numpy as np
 
+from .outcomes import COUNTS, OUTCOMES, PCN_OUTCOMES  # noqa: F401  (re-exported for now)
+
 WEEKS_PER_YEAR = 52.0
 
 # Scalar parameters the kernels read: name in Params -> dotted path in the scenario.
@@ -109,27 +111,6 @@ Run = namedtuple("Run", [
 # What happened at an edge's last meeting this week (Run.last_meeting), for displays.
 NONE, AGREED, PRODUCTIVE, AVOIDED, DESTRUCTIVE = 0, 1, 2, 3, 4
 
-OUTCOMES = (
-    "step",
-    "mean_trust", "min_trust", "trust_growth", "trusted_components",
-    "value_dispersion", "n_clusters", "agreement_share", "shared_purpose",
-    "decisions_agreed", "decisions_imposed",
-    "meetings", "conflict_episodes", "conflict_intensity",
-    "conflict_productive", "conflict_avoided", "conflict_destructive", "latent_tension",
-    "mandate_demand", "milestones_due", "milestones_met",
-    "ownership", "passive_compliance", "disengaged",
-    "capacity", "pressure", "burnout",
-    "believe_behind", "truly_behind", "false_urgency", "relationship_time_lost",
-)
-# Outcomes that are counts (kept as integers in tables).
-COUNTS = {"step", "trusted_components", "n_clusters", "decisions_agreed", "decisions_imposed", "meetings",
-          "conflict_episodes", "conflict_productive", "conflict_avoided", "conflict_destructive",
-          "milestones_due", "milestones_met"}
-PCN_OUTCOMES = (
-    "mean_trust", "value_dispersion", "n_clusters", "decisions_agreed", "decisions_imposed",
-    "milestones_due", "milestones_met", "progress", "believes_behind", "truly_behind",
-    "ownership", "passive_compliance", "disengaged", "burnout", "pressure", "facilitation",
-)
 # Run.pcn_totals columns and Run.totals columns
 T_AGREED, T_IMPOSED, T_DUE, T_MET = 0, 1, 2, 3
 

@@ -1,43 +1,35 @@
-"""Scenario files: the validated parameters of one run.
+"""The scenario schema: the validated parameters of one run.
 
 Every field has a documented default, so a scenario file only states what it
 changes. Unknown keys and out-of-range values are rejected at load time with
-one line naming the file, the field path and what is allowed.
+one line naming the file, the field path and what is allowed (pcnsim.config.errors).
 """
 
 from __future__ import annotations
 
-import copy
-from pathlib import Path
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 STYLES = ("competing", "collaborating", "compromising", "avoiding", "accommodating")
 AUTHORISATIONS = ("full", "specified", "observe")
-MODES = ("productive", "avoided", "destructive")
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0)]
 
 
-class ScenarioError(ValueError):
-    """A scenario that cannot be run; the message is one line for the user."""
-
-
-class _Section(BaseModel):
+class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Spread(_Section):
+class Spread(Section):
     """A per-entity quantity drawn from a normal distribution, then clipped."""
 
     mean: float
     sd: NonNeg = 0.0
 
 
-class Network(_Section):
+class Network(Section):
     """Who is in which PCN and who is tied to whom.
 
     kind "single": one PCN of `practices` practices tied by `topology`.
@@ -76,7 +68,7 @@ class Network(_Section):
         return self
 
 
-class _Mix(_Section):
+class _Mix(Section):
     """Shares of practices in each category; they are normalised, so only their ratios matter."""
 
     @model_validator(mode="after")
@@ -107,7 +99,7 @@ class AuthorisationMix(_Mix):
 DEFAULT_DIMENSIONS = ["social_justice", "income_generation", "clinical_quality", "efficiency", "sustainability"]
 
 
-class Practices(_Section):
+class Practices(Section):
     list_size: Spread = Spread(mean=8000.0, sd=2500.0)
     value_dimensions: Annotated[list[str], Field(min_length=1, max_length=20)] = DEFAULT_DIMENSIONS
     value_distribution: Literal["normal", "uniform"] = "normal"
@@ -125,7 +117,7 @@ class Practices(_Section):
         return self
 
 
-class Values(_Section):
+class Values(Section):
     confidence: Annotated[float, Field(gt=0.0, le=2.0)] = 0.35
     convergence: Annotated[float, Field(gt=0.0, le=0.5)] = 0.2
     trust_modulation: Unit = 0.5
@@ -134,7 +126,7 @@ class Values(_Section):
     cluster_tolerance: Annotated[float, Field(gt=0.0, le=1.0)] = 0.05
 
 
-class Trust(_Section):
+class Trust(Section):
     initial: Unit = 0.3
     history_gain: Unit = 0.3
     history_scale_years: Annotated[float, Field(gt=0.0)] = 4.0
@@ -150,7 +142,7 @@ class Trust(_Section):
 Propensity = tuple[NonNeg, NonNeg, NonNeg]
 
 
-class Propensities(_Section):
+class Propensities(Section):
     """Per style, the relative weights of productive, avoided and destructive handling."""
 
     competing: Propensity = (0.3, 0.1, 0.6)
@@ -167,18 +159,18 @@ class Propensities(_Section):
         return self
 
 
-class Conflict(_Section):
+class Conflict(Section):
     propensities: Propensities = Propensities()
     tension_decay: Unit = 0.02
     tension_resolve: Unit = 0.5
 
 
-class Meetings(_Section):
+class Meetings(Section):
     per_step: Annotated[int, Field(ge=0, le=10_000_000)] = 5
     agreement_memory_weeks: Annotated[float, Field(ge=1.0)] = 13.0
 
 
-class Leadership(_Section):
+class Leadership(Section):
     facilitation: Unit = 0.5
     cd_wte: Unit = 0.25
     cd_need: Annotated[float, Field(gt=0.0, le=1.0)] = 0.15
@@ -187,7 +179,7 @@ class Leadership(_Section):
     facilitation_protects: Unit = 0.5
 
 
-class Focus(_Section):
+class Focus(Section):
     """How the PCN splits its strategic attention across the three drivers (000)."""
 
     mandates: Unit = 0.4
@@ -202,7 +194,7 @@ class Focus(_Section):
         return self
 
 
-class MandateStream(_Section):
+class MandateStream(Section):
     """A set of national requirements arriving on one schedule."""
 
     kind: Literal["constant", "ramp", "step", "phased"] = "constant"
@@ -222,14 +214,14 @@ class MandateStream(_Section):
         return self
 
 
-class Decisions(_Section):
+class Decisions(Section):
     decision_lead_weeks: Annotated[int, Field(ge=0)] = 2
     commit_full: Unit = 1.0
     commit_specified: Unit = 0.5
     commit_observe: Unit = 0.2
 
 
-class Delivery(_Section):
+class Delivery(Section):
     compliance_efficiency: Annotated[float, Field(gt=0.0, le=1.0)] = 0.7
     overtime: Unit = 0.15
     arrs_support: NonNeg = 0.05
@@ -239,7 +231,7 @@ class Delivery(_Section):
     effort_population: Annotated[float, Field(gt=0.0)] | None = None
 
 
-class Wellbeing(_Section):
+class Wellbeing(Section):
     burnout_rate: NonNeg = 0.5
     recovery_rate: Unit = 0.02
     capacity_loss: Unit = 0.5
@@ -253,7 +245,7 @@ class Wellbeing(_Section):
         return self
 
 
-class Partners(_Section):
+class Partners(Section):
     """Partner organisations (community, mental health, local authority, voluntary sector) joining each PCN."""
 
     per_pcn: Annotated[int, Field(ge=0, le=10)] = 0
@@ -266,7 +258,7 @@ class Partners(_Section):
     autonomy_cost: Unit = 0.5  # rise in a practice's stake per unit of the partners' share of the PCN's voice
 
 
-class Comparison(_Section):
+class Comparison(Section):
     """PCNs watching a few others' visible achievements and judging whether they are behind."""
 
     visible: Annotated[int, Field(ge=0, le=100)] = 0  # other PCNs each PCN watches; 0 switches comparison off
@@ -275,7 +267,7 @@ class Comparison(_Section):
     haste: Unit = 0.3  # weekly chance it then decides a pending matter without waiting for agreement
 
 
-class Scenario(_Section):
+class Scenario(Section):
     name: str = "unnamed"
     description: str = ""
     steps: Annotated[int, Field(ge=1, le=1_000_000)] = 260
@@ -304,119 +296,3 @@ class Scenario(_Section):
                 f"partners.value_centre needs one entry per value dimension ({len(self.practices.value_dimensions)})"
             )
         return self
-
-
-def _allowed_keys(loc: tuple) -> list[str]:
-    """Field names allowed at the parent of an error location, for 'unknown key' messages."""
-    model: Any = Scenario
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        annotation = model.model_fields[part].annotation
-        model = get_args(annotation)[0] if get_origin(annotation) is list else annotation
-    return list(model.model_fields)
-
-
-def _describe(error: dict) -> tuple[str, str]:
-    loc = tuple(error["loc"])
-    path = ".".join(str(p) for p in loc) or "(top level)"
-    if error["type"] == "extra_forbidden":
-        return path, "unknown key; allowed: " + ", ".join(_allowed_keys(loc))
-    message = error["msg"]
-    if message.startswith("Value error, "):
-        message = message[len("Value error, "):]
-    if "input" in error and error["type"] not in ("missing",) and not isinstance(error["input"], dict):
-        message += f" (got {error['input']!r})"
-    return path, message
-
-
-def validate(data: Any, source: str) -> Scenario:
-    """Validate a mapping as a Scenario, raising ScenarioError with one line."""
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{source}: the file must hold a mapping of scenario fields, not {type(data).__name__}")
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        path, message = _describe(exc.errors()[0])
-        more = len(exc.errors()) - 1
-        suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-        raise ScenarioError(f"{source}: {path}: {message}{suffix}") from None
-
-
-def read_yaml(path: Path) -> Any:
-    """Load a YAML file safely, turning I/O and syntax problems into ScenarioError."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such file") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read ({exc.__class__.__name__})") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ScenarioError(f"{path}: malformed YAML{where}: {problem}") from None
-
-
-def apply_overrides(data: dict, overrides: list[str], source: str) -> dict:
-    """Apply `dotted.key=value` overrides (list items by index, e.g. mandates.0.count=3).
-
-    Values are parsed as YAML, so numbers, booleans and lists keep their types.
-    """
-    data = copy.deepcopy(data)
-    for item in overrides:
-        key, sep, raw = item.partition("=")
-        if not sep or not key:
-            raise ScenarioError(f"{source}: --set {item!r}: expected dotted.key=value")
-        try:
-            value = yaml.safe_load(raw)
-        except yaml.YAMLError:
-            raise ScenarioError(f"{source}: --set {key}: cannot parse value {raw!r}") from None
-        *parents, last = key.split(".")
-        node: Any = data
-        for depth, part in enumerate(parents + [last]):
-            here = ".".join(parents[: depth + 1]) if depth < len(parents) else key
-            if isinstance(node, list):
-                if not part.isdigit() or int(part) >= len(node):
-                    raise ScenarioError(f"{source}: --set {key}: {here} needs an index below {len(node)}")
-                part = int(part)
-            elif not isinstance(node, dict):
-                raise ScenarioError(f"{source}: --set {key}: {here} is inside a value, not a section")
-            if depth == len(parents):
-                node[part] = value
-            else:
-                if isinstance(node, dict) and part not in node:
-                    node[part] = {}
-                node = node[part]
-    return data
-
-
-def load(path: str | Path, overrides: list[str] | None = None) -> Scenario:
-    """Read, override and validate a scenario file."""
-    data = read_yaml(Path(path))
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: the file must hold a mapping of scenario fields, not {type(data).__name__}")
-    if overrides:
-        data = apply_overrides(data, overrides, f"{path} (--set)")
-    return validate(_resolve_files(data, Path(path).parent), str(path))
-
-
-def _resolve_files(data: dict, folder: Path) -> dict:
-    """Make a csv structure's file paths absolute, read relative to the scenario file's folder."""
-    network = data.get("network")
-    if not isinstance(network, dict):
-        return data
-    resolved = dict(network)
-    for key in ("file", "edges_file"):
-        if isinstance(resolved.get(key), str) and not Path(resolved[key]).is_absolute():
-            resolved[key] = str((folder / resolved[key]).resolve())
-    return {**data, "network": resolved}
-
-
-def dump(scenario: Scenario) -> str:
-    """The fully resolved scenario as YAML: every field, enough to rerun exactly."""
-    return yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False)

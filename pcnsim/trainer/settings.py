@@ -17,9 +17,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from . import engine
-from .model import PCNModel
-from .scenario import Scenario, apply_overrides, validate
+from ..config import Scenario, apply_overrides, validate
+from ..engine import kernels as engine
+from ..model import PCNModel
 
 DEFAULT_SEED = 20  # a PCN in which the race is ahead at six months and behind by two years (see docs/TRAINERS.md)
 WEEKS = 260
@@ -214,7 +214,7 @@ class Lockstep:
         """Week from which the second PCN has stayed ahead of the first on milestones met (so far)."""
         if len(self.runs) < 2 or self.week == 0:
             return None
-        from .compare import crossover  # here, not at the top: it brings scipy, which a page need not wait for
+        from ..outputs.stats import crossover  # here, not at the top: it brings scipy, which a page need not wait for
 
         first, second = (pd.Series(run.series("milestones_met")) for run in self.runs[:2])
         return crossover(first, second)

@@ -2,7 +2,7 @@
 
 A step is one week. Requirement r arrives after week `arrival[r]`; its work is
 split into equal stages, stage m due at week `due[r, m]` with cumulative effort
-target `target[r, m]`. Work is paced by deadlines (engine._required_rate): each week a requirement asks
+target `target[r, m]`. Work is paced by deadlines (the engine's required rate): each week a requirement asks
 for what is left of its next stage divided by the weeks left until that stage
 is due, so pressure rises as a deadline nears and falls once a stage is met.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .scenario import MandateStream
+from ..config.schema import MandateStream
 
 
 @dataclass(frozen=True)

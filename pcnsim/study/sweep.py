@@ -21,17 +21,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..config import Scenario, ScenarioError
 from .experiment import Experiment, design_table
-from .scenario import Scenario, ScenarioError
 
 
 def run_chunk(runs: list[dict], scenarios: dict[int, dict], steps_every: int, outcomes: list[str]):
     """Run a chunk of runs in a worker; returns (timeseries, status) tables. Never raises for a bad run.
 
-    Runs of the chunk that share a shape are stepped together as one batch (pcnsim.batch).
+    Runs of the chunk that share a shape are stepped together as one batch (pcnsim.engine.batch).
     """
-    from .batch import simulate
-    from .engine import OUTCOMES
+    from ..engine.batch import simulate
+    from ..engine.outcomes import OUTCOMES
 
     columns = ["run_id", "step", *outcomes]
     picked = [OUTCOMES.index(name) for name in ("step", *outcomes)]
@@ -164,7 +164,7 @@ def summarise(out: Path, table: pd.DataFrame, outcomes: list[str]) -> pd.DataFra
     update), in part order, so memory stays flat and the result is the same
     whatever order the chunks finished in.
     """
-    from .compare import half_width
+    from ..outputs.stats import half_width
 
     point_of = table.set_index("run_id")["point"]
     n = mean = m2 = None

@@ -1,0 +1,1 @@
+"""Outputs: tables, statistics and figures made from recorded outcomes (never imports the engine)."""

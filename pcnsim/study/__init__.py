@@ -1,0 +1,1 @@
+"""Studies: experiments, sweeps, replicates and sensitivity analysis."""

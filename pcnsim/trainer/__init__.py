@@ -1,0 +1,1 @@
+"""The trainer: the interactive page and the race animation."""
