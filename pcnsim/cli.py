@@ -12,12 +12,11 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .config import AUTHORISATIONS, STYLES, ScenarioError, dump, load
+from .config import ScenarioError, dump, load
 
 # Mesa, pandas and matplotlib are imported inside the commands that use them, so
 # `validate` and every error message come back in a fraction of a second.
 
-COMPARED = ["milestones_met", "mean_trust", "agreement_share", "ownership"]
 SUMMARY = ["mean_trust", "min_trust", "agreement_share", "value_dispersion", "latent_tension",
            "milestones_met", "milestones_due", "ownership", "passive_compliance", "disengaged", "burnout"]
 
@@ -62,40 +61,10 @@ def _resolved(args):
     return load(args.scenario, overrides)
 
 
-def _agents_table(model):
-    import numpy as np
-    import pandas as pd
-
-    st, dims = model.state, model.params.practices.value_dimensions
-    world = model.structure
-    codes = world.practice_codes + [f"{world.pcn_codes[q]}-partner{i + 1}"
-                                    for q in range(world.n_pcns) for i in range(model.params.partners.per_pcn)]
-    table = pd.DataFrame({
-        "member": np.arange(len(st.stakes)),
-        "code": codes,
-        "kind": np.where(st.partner, "partner", "practice"),
-        "pcn": [world.pcn_codes[q] for q in st.pcn],
-        "ics": [world.ics_codes[world.ics[q]] for q in st.pcn],
-        "list_size": st.list_size.round().astype(int),
-        "style": [STYLES[s] for s in st.style],
-        "authorisation": [AUTHORISATIONS[a] for a in st.authorisation],
-        "stake": st.stakes,
-        "core_demand": st.core_demand,
-        "capacity": st.capacity,
-        "burnout": st.burnout,
-        "ownership": st.ownership,
-        "engagement": [agent.engagement for agent in sorted(model.agents, key=lambda a: a.index)],
-    })
-    for d, name in enumerate(dims):
-        table[name] = st.values[:, d]
-    return table
-
-
 def cmd_run(args) -> None:
-    import pandas as pd
-
     from .model import PCNModel
     from .outputs.figures import outcomes_figure
+    from .outputs.tables import agents_table, edges_table
 
     scenario = _resolved(args)
     out = _output_dir(args.out)
@@ -104,13 +73,11 @@ def cmd_run(args) -> None:
     print(f"{scenario.name}: {world.n} practices in {world.n_pcns} PCN(s) in {world.n_systems} ICS(s), "
           f"{scenario.steps} weeks, seed {scenario.seed}", flush=True)
     timeseries = _run_with_progress(model, scenario.steps)
-    st = model.state
     timeseries.to_csv(out / "timeseries.csv", index=False)
     model.pcn_table().to_csv(out / "pcns.csv", index=False)
     model.ics_table().to_csv(out / "ics.csv", index=False)
-    _agents_table(model).to_csv(out / "agents.csv", index=False)
-    pd.DataFrame({"source": st.src, "target": st.dst, "cross_pcn": st.cross, "trust": st.trust,
-                  "history_years": st.history, "tension": st.tension}).to_csv(out / "edges.csv", index=False)
+    agents_table(model).to_csv(out / "agents.csv", index=False)
+    edges_table(model).to_csv(out / "edges.csv", index=False)
     (out / "scenario.yaml").write_text(dump(scenario), encoding="utf-8")
     outcomes_figure(timeseries, f"{scenario.name} (seed {scenario.seed})", out / "outcomes.png")
     checkpoints = sorted({s for s in (0, 26, 52, 156, scenario.steps) if s <= scenario.steps})
@@ -152,6 +119,7 @@ def cmd_compare(args) -> None:
     import pandas as pd
 
     from .outputs.figures import comparison_figure
+    from .study.experiment import STORY
     from .outputs.stats import crossover, summarise
     from .study.replicate import replicate
 
@@ -173,17 +141,17 @@ def cmd_compare(args) -> None:
 
         runs = replicate(scenario, seeds, progress)
         print(file=sys.stderr)
-        summaries.append(summarise(runs, COMPARED).assign(scenario=label))
+        summaries.append(summarise(runs, STORY).assign(scenario=label))
         (out / f"{label.replace(' ', '_')}.yaml").write_text(dump(scenario), encoding="utf-8")
     summary = pd.concat(summaries, ignore_index=True)
     summary.to_csv(out / "comparison.csv", index=False)
     means = summary.pivot_table(index="step", columns=["outcome", "scenario"], values="mean")
     met = means["milestones_met"]
     cross = crossover(met[labels[0]], met[labels[1]])
-    comparison_figure(summary, COMPARED, cross, out / "comparison.png")
+    comparison_figure(summary, STORY, cross, out / "comparison.png")
     checkpoints = sorted({s for s in (26, 52, 156, first.steps) if s <= first.steps})
     rows = []
-    for outcome in COMPARED:
+    for outcome in STORY:
         for label in labels:
             rows.append([outcome, label] + [means.loc[c, (outcome, label)] for c in checkpoints])
     table = pd.DataFrame(rows, columns=["outcome", "scenario"] + [f"week {c}" for c in checkpoints])

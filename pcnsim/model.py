@@ -20,6 +20,7 @@ from .engine import kernels as engine
 from .engine.batch import Batch
 from .engine.outcomes import COUNTS
 from .engine.view import State
+from .outputs.tables import ics_table
 from .world import schedule as mandates
 from .world.build import build
 
@@ -110,29 +111,5 @@ class PCNModel(mesa.Model):
         return ics_table(self.pcn_table())
 
 
-
-
 def _typed(name: str, value: float) -> int | float:
     return int(value) if name in COUNTS else value
-
-
-SUMMED = {"practices", "population", "n_clusters", "decisions_agreed", "decisions_imposed", "milestones_due",
-          "milestones_met", "believes_behind", "truly_behind"}
-
-
-def ics_table(pcns: pd.DataFrame) -> pd.DataFrame:
-    """Roll a per-PCN table up to ICSs: counts summed (PCNs behind counted), other outcomes weighted by practices."""
-    rows = []
-    for (step, ics), group in pcns.groupby(["step", "ics"], sort=True):
-        row = {"step": step, "ics": ics, "pcns": len(group)}
-        weights = group["practices"].to_numpy(float)
-        for column in engine.PCN_OUTCOMES:
-            values = group[column].to_numpy(float)
-            if column in SUMMED:
-                row[column] = values.sum()
-            else:
-                ok = ~np.isnan(values)
-                row[column] = float(np.average(values[ok], weights=weights[ok])) if ok.any() else np.nan
-        row["practices"], row["population"] = group["practices"].sum(), group["population"].sum()
-        rows.append(row)
-    return pd.DataFrame(rows)

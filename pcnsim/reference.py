@@ -25,7 +25,8 @@ import pandas as pd
 
 from .config import Scenario
 from .engine import kernels as engine
-from .engine.kernels import AGREED, AVOIDED, DESTRUCTIVE, NONE, PRODUCTIVE, T_AGREED, T_DUE, T_IMPOSED, T_MET
+from .engine.kernels import T_AGREED, T_DUE, T_IMPOSED, T_MET
+from .engine.state import AGREED, AVOIDED, DESTRUCTIVE, NONE, PRODUCTIVE
 from .world.build import build
 
 WEEKS_PER_YEAR = engine.WEEKS_PER_YEAR

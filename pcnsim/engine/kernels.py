@@ -36,6 +36,7 @@ import numba as nb
 import numpy as np
 
 from .outcomes import COUNTS, OUTCOMES, PCN_OUTCOMES  # noqa: F401  (re-exported for now)
+from .state import AGREED, AVOIDED, DESTRUCTIVE, NONE, PRODUCTIVE
 
 WEEKS_PER_YEAR = 52.0
 
@@ -108,8 +109,6 @@ Run = namedtuple("Run", [
     "totals", "agreement", "last_trust", "joined",
 ])
 
-# What happened at an edge's last meeting this week (Run.last_meeting), for displays.
-NONE, AGREED, PRODUCTIVE, AVOIDED, DESTRUCTIVE = 0, 1, 2, 3, 4
 
 # Run.pcn_totals columns and Run.totals columns
 T_AGREED, T_IMPOSED, T_DUE, T_MET = 0, 1, 2, 3

@@ -10,6 +10,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from .stats import trailing_mean  # noqa: E402
+
 PANELS = (
     ("Trust", ["mean_trust", "min_trust"]),
     ("Consensus", ["agreement_share", "shared_purpose", "value_dispersion"]),
@@ -25,7 +27,7 @@ def outcomes_figure(timeseries: pd.DataFrame, title: str, path: Path) -> None:
         for column in columns:
             series = timeseries[column]
             if column.startswith("conflict_"):
-                series = series.rolling(13, min_periods=1).mean()
+                series = trailing_mean(series)
             ax.plot(timeseries["step"], series, label=column.replace("_", " "))
         ax.set_title(label)
         ax.legend(fontsize=8)

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import stdtrit
+
+QUARTER = 13  # weeks: a few meetings a week read as a trend over a quarter
+
+
+def trailing_mean(values, weeks: int = QUARTER) -> np.ndarray:
+    """Mean over the last `weeks` values (fewer at the start), e.g. conflicts per week over a quarter."""
+    values = np.asarray(values, dtype=float)
+    sums = np.convolve(values, np.ones(weeks))[: len(values)]
+    return sums / np.minimum(np.arange(1, len(values) + 1), weeks)
 
 
 def half_width(sd, n):
     """Half-width of the t-based 95% confidence interval of a mean of n values with standard deviation sd."""
+    from scipy.special import stdtrit  # here: scipy is slow to import, and pages need only the crossover
+
     return stdtrit(np.maximum(n - 1, 1), 0.975) * sd / np.sqrt(n)
 
 

@@ -40,8 +40,12 @@ class Range(Section):
         return self
 
 
+# The outcomes a comparison or a sweep figure shows unless told otherwise.
+STORY = ["milestones_met", "mean_trust", "agreement_share", "ownership"]
+
+
 class Figure(Section):
-    outcomes: list[str] = ["milestones_met", "mean_trust", "agreement_share", "ownership"]
+    outcomes: list[str] = STORY
     by: str = "scenario"
     crossover: str | None = None  # outcome on which to mark where the second group overtakes the first
 
@@ -94,7 +98,8 @@ def load(path: str | Path) -> "tuple[Experiment, Path]":
     return experiment, path.parent
 
 
-def _problem(experiment: Experiment) -> dict:
+def salib_problem(experiment: Experiment) -> dict:
+    """The experiment's parameter ranges as SALib's problem, which its samplers and analysers share."""
     names = list(experiment.parameters)
     return {"num_vars": len(names), "names": names,
             "bounds": [[spec.low, spec.high] for spec in experiment.parameters.values()]}
@@ -110,7 +115,7 @@ def sample_points(experiment: Experiment) -> pd.DataFrame:
         return pd.DataFrame(list(itertools.product(*levels)), columns=names)
     from SALib.sample import latin, morris, sobol
 
-    problem = _problem(experiment)
+    problem = salib_problem(experiment)
     if experiment.design == "lhs":
         matrix = latin.sample(problem, experiment.samples, seed=experiment.seed)
     elif experiment.design == "sobol":

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import ScenarioError
-from .experiment import Experiment
+from .experiment import Experiment, salib_problem
 
 
 def analyze(experiment: Experiment, table: pd.DataFrame, summary: pd.DataFrame, source: str) -> pd.DataFrame:
@@ -15,9 +15,8 @@ def analyze(experiment: Experiment, table: pd.DataFrame, summary: pd.DataFrame, 
         raise ScenarioError(f"{source}: design: sensitivity needs a sobol or morris design, not {experiment.design}")
     from SALib.analyze import morris, sobol
 
-    names = list(experiment.parameters)
-    problem = {"num_vars": len(names), "names": names,
-               "bounds": [[s.low, s.high] for s in experiment.parameters.values()]}
+    problem = salib_problem(experiment)
+    names = problem["names"]
     steps = sorted(summary["step"].unique())
     chosen = experiment.sensitivity_steps or [steps[round(q * (len(steps) - 1))] for q in (0.2, 0.4, 0.6, 0.8, 1.0)]
     missing = sorted(set(chosen) - set(steps))

@@ -24,6 +24,7 @@ import solara.components.echarts
 import solara.lab
 
 from ..config import ScenarioError
+from ..outputs.stats import trailing_mean
 from . import settings as T
 
 TITLE = "It is not a race: a PCN trainer"
@@ -159,15 +160,6 @@ def _clean(values) -> list:
     return [None if v is None or (isinstance(v, float) and math.isnan(v)) else round(float(v), 4) for v in values]
 
 
-def _quarterly(values) -> list:
-    """Mean over the last 13 weeks (a quarter), so that a handful of meetings a week reads as a trend."""
-    out, total = [], 0.0
-    for k, v in enumerate(values):
-        total += v - (values[k - 13] if k >= 13 else 0)
-        out.append(total / min(k + 1, 13))
-    return out
-
-
 def chart(title: str, lines: list[tuple[str, list, str, str]], y_max=None, crossover=None) -> dict:
     """An ECharts option: one line per (name, values by week, colour, line type); a dashed crossover marker."""
     series = []
@@ -208,8 +200,8 @@ def figure(option: dict, height: int):
 
 @solara.component
 def ConflictChart(run: T.Run, week: int, height: int):
-    lines = [("meetings", _quarterly(run.series("meetings")), "#9e9e9e", "dashed")]
-    lines += [(words.split(" (")[0], _quarterly(run.series(f"conflict_{kind}")), colour, "solid")
+    lines = [("meetings", trailing_mean(run.series("meetings")).tolist(), "#9e9e9e", "dashed")]
+    lines += [(words.split(" (")[0], trailing_mean(run.series(f"conflict_{kind}")).tolist(), colour, "solid")
               for kind, (colour, words) in CONFLICT.items()]
     option = chart("Meetings and conflicts a week (3-month average)", lines, y_max=run.model.params.meetings.per_step)
     figure(option, height)

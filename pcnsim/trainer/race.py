@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from ..outputs.stats import crossover, trailing_mean
 from . import settings as T
 
 EVERY = 2  # weeks between animation frames
@@ -59,15 +61,9 @@ def _run(seed: int, weeks: int) -> tuple[T.Lockstep, list[list[Week]]]:
     return pair, history
 
 
-def _quarterly(values: list) -> np.ndarray:
-    values = np.asarray(values, dtype=float)
-    sums = np.convolve(values, np.ones(13))[: len(values)]
-    return sums / np.minimum(np.arange(1, len(values) + 1), 13)
-
-
 def _series(run: T.Run, outcome: str) -> np.ndarray:
     values = run.series(outcome)
-    return _quarterly(values) if outcome.startswith("conflict_") else np.asarray(values, dtype=float)
+    return trailing_mean(values) if outcome.startswith("conflict_") else np.asarray(values, dtype=float)
 
 
 class Drawing:
@@ -177,10 +173,6 @@ class Drawing:
 
     def crossover(self, week: int) -> int | None:
         """The crossover as it stood at `week`: from when the second PCN has stayed ahead on milestones."""
-        import pandas as pd
-
-        from ..outputs.stats import crossover
-
         first, second = (pd.Series(run.series("milestones_met")[: week + 1]) for run in self.pair.runs)
         return crossover(first, second) if week > 0 else None
 

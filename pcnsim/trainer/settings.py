@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 
 from ..config import Scenario, apply_overrides, validate
-from ..engine import kernels as engine
+from ..engine import state as engine
 from ..model import PCNModel
+from ..outputs.stats import crossover
 
 DEFAULT_SEED = 20  # a PCN in which the race is ahead at six months and behind by two years (see docs/TRAINERS.md)
 WEEKS = 260
@@ -214,7 +215,5 @@ class Lockstep:
         """Week from which the second PCN has stayed ahead of the first on milestones met (so far)."""
         if len(self.runs) < 2 or self.week == 0:
             return None
-        from ..outputs.stats import crossover  # here, not at the top: it brings scipy, which a page need not wait for
-
         first, second = (pd.Series(run.series("milestones_met")) for run in self.runs[:2])
         return crossover(first, second)
