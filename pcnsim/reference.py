@@ -144,15 +144,7 @@ class Tally:
 
 
 class ReferenceModel(mesa.Model):
-    """PCNs of practices (and partners) under national mandates, one Mesa agent per member.
-
-    Parameters
-    ----------
-    scenario : Scenario
-        Validated parameters (see pcnsim.config.schema and docs/ODD.md).
-    seed : int, optional
-        Seed for the run; defaults to the scenario's own seed.
-    """
+    """One run of `scenario` (seeded by `seed`, else the scenario's own) over objects, as PCNModel runs it in arrays."""
 
     def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
         self.seed_used = scenario.seed if seed is None else int(seed)

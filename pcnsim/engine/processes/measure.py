@@ -21,12 +21,31 @@ EVERY = np.ones(len(NATIONAL), np.bool_)  # `wanted` when every outcome is recor
 
 
 @kernel
+def practice_sums(partner, members, b, who, classes):
+    """Over the practices among members `who` (partners aside), in that order: how many, how many in each
+    engagement class (into `classes`), and their summed capacity, pressure, burnout and relationship time lost."""
+    classes[:] = 0
+    practices, capacity, pressure, burnout, lost = 0, 0.0, 0.0, 0.0, 0.0
+    for i in who:
+        if partner[b, i]:
+            continue
+        practices += 1
+        classes[engagement(members.engaged[b, i], members.ownership[b, i])] += 1
+        capacity += members.capacity[b, i]
+        pressure += members.pressure[b, i]
+        burnout += members.burnout[b, i]
+        lost += members.time_lost[b, i]
+    return practices, capacity, pressure, burnout, lost
+
+
+@kernel
 def measure(index, traits, members, ties, pcns, counters, p, week, tally, wanted, out):
     n_members, n_pcns, dims = members.values.shape[1], pcns.decided.shape[1], members.values.shape[2]
     parent = np.zeros(n_members, np.int64)
     proposed = np.zeros(dims)
     even = np.full(dims, 1.0 / dims)
     classes = np.zeros(3, np.int64)
+    everyone = np.arange(n_members)
     v = p.values
     for b in range(members.values.shape[0]):
         row = out[b]
@@ -68,18 +87,7 @@ def measure(index, traits, members, ties, pcns, counters, p, week, tally, wanted
                 if backs(distance(members.values, b, i, proposed, even), stake(members.stakes[b, i], ws,
                          members.unfunded[b, i]), sa, conf, o):
                     backing += 1
-        practices = 0
-        classes[:] = 0
-        capacity, pressure, burnout, lost = 0.0, 0.0, 0.0, 0.0
-        for i in range(n_members):
-            if index.partner[b, i]:
-                continue
-            practices += 1
-            classes[engagement(members.engaged[b, i], members.ownership[b, i])] += 1
-            capacity += members.capacity[b, i]
-            pressure += members.pressure[b, i]
-            burnout += members.burnout[b, i]
-            lost += members.time_lost[b, i]
+        practices, capacity, pressure, burnout, lost = practice_sums(index.partner, members, b, everyone, classes)
         believe, truly, falsely = 0, 0, 0
         for q in range(n_pcns):
             believe += 1 if pcns.behind[b, q] else 0
@@ -134,17 +142,8 @@ def measure_pcns(index, traits, members, ties, pcns, counters, p, out):
                 if e < limit:
                     trust_sum += ties.trust[b, e]
                     n_edges += 1
-            practices = 0
-            classes[:] = 0
-            burnout, pressure = 0.0, 0.0
-            for a in range(first, last):
-                i = index.pcn_members[b, a]
-                if index.partner[b, i]:
-                    continue
-                practices += 1
-                classes[engagement(members.engaged[b, i], members.ownership[b, i])] += 1
-                burnout += members.burnout[b, i]
-                pressure += members.pressure[b, i]
+            practices, _, pressure, burnout, _ = practice_sums(index.partner, members, b,
+                                                               index.pcn_members[b, first:last], classes)
             row = out[b, q]
             row[P.mean_trust] = trust_sum / n_edges if n_edges else np.nan
             row[P.value_dispersion] = dispersion(members.values, members.active, b, first, last, index.pcn_members)
