@@ -5,49 +5,27 @@
 `rng=`), steps it `max_steps` times and reads `model.datacollector`. Its pool
 uses the spawn start method, so this class lives in a module of its own that
 the workers can import (benchmarks/ is on their sys.path, as it is the
-script's folder).
-
-The model class is `pcnsim.reference:ReferenceModel` unless the environment
-variable PCNSIM_BENCH_REFERENCE names another `module:Class` taking
-`(scenario, seed)` (e.g. `pcnsim.model:PCNModel`, to check the plumbing).
+script's folder). The model class is `_common.reference_class()`.
 """
 
 from __future__ import annotations
 
-import importlib
-import os
 from pathlib import Path
 
 import mesa
+from _common import outcomes_of, reference_class
 
 from pcnsim import load
 from pcnsim.engine.outcomes import OUTCOMES
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
-REFERENCE = os.environ.get("PCNSIM_BENCH_REFERENCE", "pcnsim.reference:ReferenceModel")
-
-
-def reference_class() -> type:
-    module, _, name = REFERENCE.partition(":")
-    return getattr(importlib.import_module(module), name)
 
 
 def _outcome_reporter(name: str):
     def report(model) -> float:
-        return _outcomes_of(model)[name]
+        return outcomes_of(model)[name]
 
     return report
-
-
-def _outcomes_of(model) -> dict | None:
-    """This week's national outcomes of a model: its `outcomes` (a dict or a row) or its last row of `rows`."""
-    outcomes = getattr(model, "outcomes", None)
-    if outcomes is None:  # pcnsim.reference keeps one dict per week in `rows`
-        rows = getattr(model, "rows", None)
-        return rows[-1] if rows else None
-    if isinstance(outcomes, dict):
-        return outcomes
-    return dict(zip(OUTCOMES, list(outcomes)))
 
 
 Reference = reference_class()

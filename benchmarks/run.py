@@ -19,8 +19,8 @@ same machine (other jobs may share it), never an absolute time target:
    after batch_run and their mean is used; CPU time per run of both is shown
    as a cross-check. Target: sweep / batch_run >= 100.
 3. Lower bound: drawing each run's uniforms exactly as `Batch.advance` does
-   (same generators, same block layout and count, `engine.draw_count` per
-   week) plus copying every array of the `Run` once per week into a
+   (same generators, `engine.draws.blocks` with the batch's `Layout`) plus
+   copying every array of the batch's state once per week into a
    preallocated buffer. Reported as fast path / bound (target <= 5) for the
    national week, for the whole sweep command (bound split ideally over the
    workers) and for the sweep's stepping alone (`Batch.advance` over the
@@ -57,7 +57,8 @@ RESULTS = ROOT / "benchmarks" / "results"
 ENGLAND = ROOT / "scenarios" / "england.yaml"
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 STEPS = 520
-REFERENCE = os.environ.get("PCNSIM_BENCH_REFERENCE", "pcnsim.reference:ReferenceModel")
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _common import REFERENCE, outcomes_of, reference_class  # noqa: E402  (this folder, also for stages)
 
 START = time.perf_counter()
 
@@ -84,29 +85,27 @@ def median(values: list[float]) -> float:
 # ----------------------------------------------------------------- the lower bound
 
 
-def bound_advance(generators, per: int, weeks: int, run, buffers) -> None:
-    """What `Batch.advance(weeks)` must do at the least: its draws, in its block layout, and one pass over the state.
+def bound_advance(generators, per: int, weeks: int, arrays, buffers) -> None:
+    """What `Batch.advance(weeks)` must do at the least: its draws, in its blocks, and one pass over the state.
 
     The draws are the same calls on the same generators as in `Batch.advance`
-    (a block of up to 52 weeks per run at a time); instead of the engine's
-    step, every array of the `Run` is copied once into a preallocated buffer.
+    (`engine.draws.blocks`); instead of the engine's step, every array of the
+    state is copied once into a preallocated buffer.
     """
     import numpy as np
 
-    from pcnsim.engine.batch import BLOCK_BYTES
+    from pcnsim.engine.draws import blocks
 
-    size = len(generators)
-    block = int(np.clip(BLOCK_BYTES // max(size * per * 8, 1), 1, 52))
-    done = 0
-    while done < weeks:
-        span = min(block, weeks - done)
-        draws = np.empty((span, size, per))
-        for b, generator in enumerate(generators):
-            draws[:, b, :] = generator.random((span, per))
-        for _ in range(span):
-            for array, buffer in zip(run, buffers):
+    for block in blocks(generators, per, weeks):
+        for _ in block:
+            for array, buffer in zip(arrays, buffers):
                 np.copyto(buffer, array)
-        done += span
+
+
+def state_arrays(batch) -> list:
+    from pcnsim.engine.state import items
+
+    return [array for _, array in items(batch.state)]
 
 
 # ----------------------------------------------------------------- stages (each runs in its own process)
@@ -138,7 +137,8 @@ def stage_national_engine(p: dict) -> dict:
     warmup = time.perf_counter() - start
     peak = own_peak_mb()  # the engine's own peak, before the bound's buffers exist
     generators = [np.random.default_rng(scenario.seed)]
-    buffers = [np.empty_like(array) for array in batch.run]
+    arrays = state_arrays(batch)
+    buffers = [np.empty_like(array) for array in arrays]
     engine, bound = [], []
     note(f"engine: built in {build:.1f} s, warm-up ({p['warmup']} weeks, kernels loaded) {warmup:.1f} s; "
          f"timing {p['weeks']} weeks, each followed by one bound week")
@@ -148,36 +148,22 @@ def stage_national_engine(p: dict) -> dict:
             pass
         engine.append(time.perf_counter() - start)
         start = time.perf_counter()
-        bound_advance(generators, batch.draws_per_week, 1, batch.run, buffers)
+        bound_advance(generators, batch.draws_per_week, 1, arrays, buffers)
         bound.append(time.perf_counter() - start)
-    run = batch.run
+    index = batch.state.index
     return {"build_s": build, "warmup_s": warmup, "week_s": engine, "bound_week_s": bound,
             "engine_s": median(engine), "bound_s": median(bound), "peak_mb": peak,
-            "members": int(run.values.shape[1]), "practices": int((~run.partner[0]).sum()),
-            "edges": int(run.src.shape[1]), "pcns": int(run.decided.shape[1]),
-            "draws_per_week": int(batch.draws_per_week), "state_mb": sum(a.nbytes for a in run) / 1e6,
+            "members": int(index.partner.shape[1]), "practices": int((~index.partner[0]).sum()),
+            "edges": int(index.src.shape[1]), "pcns": int(index.pcn_start.shape[1] - 1),
+            "draws_per_week": int(batch.draws_per_week), "state_mb": sum(a.nbytes for a in arrays) / 1e6,
             "weeks_done": int(batch.week)}
-
-
-def _reference_class():
-    import importlib
-
-    module, _, name = REFERENCE.partition(":")
-    return getattr(importlib.import_module(module), name)
 
 
 def _outcome_row(model) -> list[float] | None:
     from pcnsim.engine.outcomes import OUTCOMES
 
-    outcomes = getattr(model, "outcomes", None)
-    if outcomes is None:  # pcnsim.reference keeps one dict per week in `rows`
-        rows = getattr(model, "rows", None)
-        if not rows:
-            return None
-        outcomes = rows[-1]
-    if isinstance(outcomes, dict):
-        return [float(outcomes[name]) for name in OUTCOMES]
-    return [float(x) for x in outcomes]
+    outcomes = outcomes_of(model)
+    return None if outcomes is None else [float(outcomes[name]) for name in OUTCOMES]
 
 
 def stage_national_reference(p: dict) -> dict:
@@ -192,7 +178,7 @@ def stage_national_reference(p: dict) -> dict:
     from pcnsim import load
     from pcnsim.engine.batch import Batch
 
-    Reference = _reference_class()
+    Reference = reference_class()
     scenario = load(ENGLAND, [f"steps={STEPS}"])
     start = time.perf_counter()
     model = Reference(scenario, scenario.seed)
@@ -247,17 +233,18 @@ def stage_sweep_stepping(p: dict) -> dict:
         start = time.perf_counter()
         batch = Batch.of([scenario] * len(seeds), seeds)
         build += time.perf_counter() - start
-        buffers = [np.empty_like(array) for array in batch.run]
+        arrays = state_arrays(batch)
+        buffers = [np.empty_like(array) for array in arrays]
         generators = [np.random.default_rng(seed) for seed in seeds]
         start = time.perf_counter()
         for _ in batch.advance(STEPS):
             pass
         engine += time.perf_counter() - start
         start = time.perf_counter()
-        bound_advance(generators, batch.draws_per_week, STEPS, batch.run, buffers)
+        bound_advance(generators, batch.draws_per_week, STEPS, arrays, buffers)
         bound += time.perf_counter() - start
     return {"runs": p["runs"], "chunk": p["chunk"], "build_s": build, "engine_s": engine, "bound_s": bound,
-            "draws_per_week": int(batch.draws_per_week), "state_kb_per_run": sum(a[0].nbytes for a in batch.run) / 1e3}
+            "draws_per_week": int(batch.draws_per_week), "state_kb_per_run": sum(a[0].nbytes for a in arrays) / 1e3}
 
 
 def stage_sweep_phases(p: dict) -> dict:
@@ -427,27 +414,6 @@ def sweep_command(experiment: Path, replicates: int, workers: int, out: Path) ->
     return result
 
 
-def reference_available() -> str | None:
-    """None if the reference model imports, else why not."""
-    module, _, name = REFERENCE.partition(":")
-    check = subprocess.run([sys.executable, "-c", f"from {module} import {name}"], cwd=ROOT,
-                           capture_output=True, text=True)
-    if check.returncode == 0:
-        return None
-    lines = check.stderr.strip().splitlines()
-    return lines[-1] if lines else f"exit code {check.returncode}"
-
-
-def wait_for_reference(minutes: float) -> str | None:
-    why = reference_available()
-    deadline = time.perf_counter() + 60 * minutes
-    while why and time.perf_counter() < deadline:
-        say(f"reference model not importable yet ({why}); checking again in 60 s")
-        time.sleep(60)
-        why = reference_available()
-    return why
-
-
 def row(benchmark: str, unit: str, fast: float | None, comparison: float | None, ratio_is: str,
         target: str, detail: str) -> dict:
     ratio = None
@@ -515,7 +481,6 @@ def main() -> None:
     parser.add_argument("--flatness", type=int, metavar="RUNS", help="also check that a sweep's memory stays flat: "
                         "peak memory of a RUNS-run sweep against a RUNS/10-run one (26 weeks, chunks of 50; "
                         "10000 was the old benchmark's size)")
-    parser.add_argument("--wait", type=float, default=40, help="minutes to wait for pcnsim.reference to appear")
     parser.add_argument("--stage", choices=list(STAGES), help=argparse.SUPPRESS)
     parser.add_argument("--params", default="{}", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -554,29 +519,23 @@ def main() -> None:
     shutil.rmtree(Path(folder.name) / "p")
     stepping = raw["sweep_stepping"] = stage("sweep_stepping", runs=replicates, chunk=chunk)
 
-    why = wait_for_reference(0 if quick else args.wait)
-    reference = batch = None
-    if why:
-        say(f"the reference model ({REFERENCE}) is not available: {why}; skipping stages 5 to 7")
-        raw["reference_missing"] = why
-    else:
-        say(f"5/7 national step, per-agent reference ({REFERENCE}) on the same network and seed: 1 warm-up "
-            f"week, then up to {engine_weeks} weeks (or {reference_budget:.0f} s), alternating with engine weeks")
-        reference = raw["national_reference"] = stage(
-            "national_reference", warmup=1, min_weeks=2 if quick else 3, max_weeks=engine_weeks,
-            budget=reference_budget)
-        say(f"6/7 mesa.batch_run of the reference on baseline x {STEPS} weeks, {workers} processes, every outcome "
-            f"collected every week, runs fitted to about {batch_budget:.0f} s")
-        batch = raw["batch_run"] = stage("batch_run", workers=workers, budget=batch_budget,
-                                         min_runs=workers, max_runs=replicates, calibration_steps=52)
-        say("7/7 the same `pcnsim sweep` command again, so that the sweep's time brackets batch_run's")
-        again = raw["sweep_again"] = sweep_command(experiment, replicates, workers, Path(folder.name) / "again")
-        again.pop("stdout")
-        sweep = raw["sweep_both"] = {
-            "seconds": (sweep["seconds"] + again["seconds"]) / 2, "cpu_s": (sweep["cpu_s"] + again["cpu_s"]) / 2,
-            "walls": [sweep["seconds"], again["seconds"]],
-            "parent_mb": max(sweep["parent_mb"], again["parent_mb"]),
-            "largest_child_mb": max(sweep["largest_child_mb"], again["largest_child_mb"])}
+    say(f"5/7 national step, per-agent reference ({REFERENCE}) on the same network and seed: 1 warm-up "
+        f"week, then up to {engine_weeks} weeks (or {reference_budget:.0f} s), alternating with engine weeks")
+    reference = raw["national_reference"] = stage(
+        "national_reference", warmup=1, min_weeks=2 if quick else 3, max_weeks=engine_weeks,
+        budget=reference_budget)
+    say(f"6/7 mesa.batch_run of the reference on baseline x {STEPS} weeks, {workers} processes, every outcome "
+        f"collected every week, runs fitted to about {batch_budget:.0f} s")
+    batch = raw["batch_run"] = stage("batch_run", workers=workers, budget=batch_budget,
+                                     min_runs=workers, max_runs=replicates, calibration_steps=52)
+    say("7/7 the same `pcnsim sweep` command again, so that the sweep's time brackets batch_run's")
+    again = raw["sweep_again"] = sweep_command(experiment, replicates, workers, Path(folder.name) / "again")
+    again.pop("stdout")
+    sweep = raw["sweep_both"] = {
+        "seconds": (sweep["seconds"] + again["seconds"]) / 2, "cpu_s": (sweep["cpu_s"] + again["cpu_s"]) / 2,
+        "walls": [sweep["seconds"], again["seconds"]],
+        "parent_mb": max(sweep["parent_mb"], again["parent_mb"]),
+        "largest_child_mb": max(sweep["largest_child_mb"], again["largest_child_mb"])}
     folder.cleanup()
 
     rows = build_rows(national, sweep, phases, stepping, reference, batch, replicates, chunk, workers)
@@ -615,26 +574,20 @@ def build_rows(national, sweep, phases, stepping, reference, batch, replicates, 
     partners = n["members"] - n["practices"]
     network = f"{n['practices']:,} practices{f' + {partners:,} partners' if partners else ''}, {n['edges']:,} " \
               f"ties, {n['pcns']:,} PCNs"
-    rows = []
-    if reference:
-        rows.append(row(
-            "1 national step (england.yaml)", "s/week", reference["engine_s"], reference["reference_s"],
-            "comparison/fast", ">= 50x",
-            f"{network}; medians of {len(reference['week_s'])} weeks after 1 warm-up week, engine "
-            f"(Batch.advance(1)) and reference (ReferenceModel.step(), built in {reference['build_s']:.1f} s) weeks "
-            f"alternating in one process (the engine alone, in row 2: {n['engine_s']:.4f} s/week)"
-            + _agreement(reference)))
-    else:
-        rows.append(row(
-            "1 national step (england.yaml)", "s/week", n["engine_s"], None, "comparison/fast", ">= 50x",
-            f"{network}; engine = median of {len(n['week_s'])} Batch.advance(1) weeks; reference not available"))
+    rows = [row(
+        "1 national step (england.yaml)", "s/week", reference["engine_s"], reference["reference_s"],
+        "comparison/fast", ">= 50x",
+        f"{network}; medians of {len(reference['week_s'])} weeks after 1 warm-up week, engine "
+        f"(Batch.advance(1)) and reference (ReferenceModel.step(), built in {reference['build_s']:.1f} s) weeks "
+        f"alternating in one process (the engine alone, in row 2: {n['engine_s']:.4f} s/week)"
+        + _agreement(reference))]
     rows.append(row(
         "2 national step vs lower bound", "s/week", n["engine_s"], n["bound_s"], "fast/comparison", "<= 5x",
         f"engine = median of {len(n['week_s'])} Batch.advance(1) weeks after 2 warm-up weeks, each followed by one "
         f"bound week: {n['draws_per_week']:,} uniforms drawn as Batch.advance does + one copy of the "
         f"{n['state_mb']:.1f} MB of state arrays"))
     sweep_rate = replicates / sweep["seconds"]
-    batch_rate = batch["runs"] / batch["seconds"] if batch else None
+    batch_rate = batch["runs"] / batch["seconds"]
     rows.append(row(
         "3 sweep throughput (baseline)", "runs/s", sweep_rate, batch_rate, "fast/comparison", ">= 100x",
         f"sweep = wall time of the whole `pcnsim sweep` command ({replicates} runs x {STEPS} weeks, all 30 outcomes "
@@ -644,8 +597,7 @@ def build_rows(national, sweep, phases, stepping, reference, batch, replicates, 
            f"{batch['seconds']:.1f} s. CPU time per run (user + sys of every process, less sensitive to other "
            f"jobs): sweep {sweep['cpu_s'] / replicates * 1e3:.1f} ms, batch_run "
            f"{batch['tree_cpu_s'] / batch['runs'] * 1e3:.1f} ms (ratio "
-           f"{batch['tree_cpu_s'] / batch['runs'] / (sweep['cpu_s'] / replicates):.1f}x)" if batch
-           else "not available")))
+           f"{batch['tree_cpu_s'] / batch['runs'] / (sweep['cpu_s'] / replicates):.1f}x)")))
     ideal = stepping["bound_s"] * replicates / stepping["runs"] / workers
     rows.append(row(
         "4 sweep command vs lower bound", "s", sweep["seconds"], ideal, "fast/comparison", "<= 5x",
@@ -668,12 +620,12 @@ def build_rows(national, sweep, phases, stepping, reference, batch, replicates, 
         "its warm-up, before the bound's buffers exist; reference: after its warm-up week, before the engine's batch "
         "exists; both processes import numba, as pcnsim.reference uses the engine's constants)"))
     rows.append(row(
-        "7 peak memory, sweep parent", "MB", sweep["parent_mb"], batch["parent_peak_mb"] if batch else None,
+        "7 peak memory, sweep parent", "MB", sweep["parent_mb"], batch["parent_peak_mb"],
         "comparison/fast", "none", f"the process that runs `pcnsim sweep` / mesa.batch_run (batch_run keeps all "
-        f"results in memory, so its figure grows with its {batch['runs'] if batch else '-'} runs)"))
+        f"results in memory, so its figure grows with its {batch['runs']} runs)"))
     rows.append(row(
         "8 peak memory, sweep largest worker", "MB", sweep["largest_child_mb"],
-        batch["tree_largest_child_mb"] if batch else None, "comparison/fast", "none",
+        batch["tree_largest_child_mb"], "comparison/fast", "none",
         "largest worker process (VmHWM sampled every 50 ms)"))
     return rows
 

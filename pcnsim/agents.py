@@ -1,4 +1,4 @@
-"""Practices: Mesa agents that are views onto the model's state arrays."""
+"""Members of PCNs (general practices and partner organisations): Mesa agents that are views onto the model's state arrays."""
 
 from __future__ import annotations
 
@@ -7,15 +7,23 @@ import numpy as np
 from mesa.discrete_space import FixedAgent
 
 from .config import AUTHORISATIONS, STYLES
+from .engine import rules
+
+ENGAGEMENT = {rules.DISENGAGED: "disengaged", rules.OWNERSHIP: "ownership", rules.COMPLIANCE: "compliance"}
 
 
-class Practice(FixedAgent):
-    """A general practice. Its state lives in row `index` of the model's arrays."""
+class Member(FixedAgent):
+    """A general practice, or a partner organisation (`kind`). Its state lives in row `index` of the model's arrays."""
 
     def __init__(self, model: mesa.Model, index: int, cell) -> None:
         super().__init__(model)
         self.index = index
         self.cell = cell
+
+    @property
+    def kind(self) -> str:
+        """"practice" or "partner" (a partner organisation takes part once it has joined its PCN)."""
+        return "partner" if self.model.state.partner[self.index] else "practice"
 
     @property
     def values(self) -> np.ndarray:
@@ -59,14 +67,12 @@ class Practice(FixedAgent):
     def engagement(self) -> str:
         """'disengaged', 'ownership' (active) or 'compliance' (passive)."""
         state = self.model.state
-        if not state.engaged[self.index]:
-            return "disengaged"
-        return "ownership" if state.ownership[self.index] > 0.5 else "compliance"
+        return ENGAGEMENT[rules.engagement.py_func(bool(state.engaged[self.index]), float(state.ownership[self.index]))]
 
-    def trust_in(self, other: "Practice") -> float:
-        """Trust on the edge to `other`; 0 where the two practices are not tied."""
+    def trust_in(self, other: "Member") -> float:
+        """Trust on the edge to `other`; 0 where the two are not tied."""
         edge = self.model.edge_index.get((min(self.index, other.index), max(self.index, other.index)))
         return 0.0 if edge is None else float(self.model.state.trust[edge])
 
-    def neighbours(self) -> list["Practice"]:
+    def neighbours(self) -> list["Member"]:
         return [agent for cell in self.cell.neighborhood for agent in cell.agents]

@@ -1,9 +1,10 @@
 """PCNModel: general practices collaborating in Primary Care Networks under national mandates.
 
 One step is one week; the order of processes within a week is in
-pcnsim/engine.py and docs/ODD.md. The model's state lives in the engine's
-arrays (a batch of one run); practices are Mesa agents that are views onto
-their rows, on a Mesa network over the ties.
+pcnsim/engine/week.py and docs/ODD.md. The model's state lives in the
+engine's arrays (a batch of one run); members (practices and partner
+organisations) are Mesa agents that are views onto their rows, on a Mesa
+network over the ties.
 """
 
 from __future__ import annotations
@@ -14,19 +15,17 @@ import numpy as np
 import pandas as pd
 from mesa.discrete_space import Network
 
-from .agents import Practice
+from .agents import Member
 from .config import Scenario
-from .engine import kernels as engine
 from .engine.batch import Batch
-from .engine.outcomes import COUNTS
-from .engine.view import State
+from .engine.outcomes import COUNTS, OUTCOMES, PCN_OUTCOMES
+from .engine.view import View
 from .outputs.tables import ics_table
-from .world import schedule as mandates
 from .world.build import build
 
 
 class PCNModel(mesa.Model):
-    """Practices (Mesa agents) in one or many PCNs, on a networkx graph of their ties.
+    """Members (Mesa agents: practices, and partners once they join) in one or many PCNs, on a graph of their ties.
 
     Parameters
     ----------
@@ -42,8 +41,7 @@ class PCNModel(mesa.Model):
         self.params = scenario
         run, self.structure = build(scenario, self.rng)
         self.batch = Batch([run], [scenario], [self.rng])
-        self.state = State(self.batch.run)
-        self.schedule = mandates.build(scenario.mandates)
+        self.state = View(self.batch.state)  # run 0's arrays by field name (the national schedule among them)
         n_members = self.state.values.shape[0]
         self.graph = nx.Graph()
         self.graph.add_nodes_from(range(n_members))
@@ -51,7 +49,7 @@ class PCNModel(mesa.Model):
         self.edge_index = {(int(u), int(v)): e for e, (u, v) in enumerate(zip(self.state.src, self.state.dst))}
         self.space = Network(self.graph, random=self.random, layout=nx.circular_layout)
         for i in range(n_members):
-            Practice(self, i, self.space[i])
+            Member(self, i, self.space[i])
         self._rows: list[np.ndarray] = []
         self._pcn_rows: list[tuple[int, np.ndarray]] = []
         self._record()
@@ -63,11 +61,14 @@ class PCNModel(mesa.Model):
     @property
     def outcomes(self) -> dict:
         """This week's national outcomes (docs/ODD.md, section 7); counts as ints."""
-        return {name: _typed(name, value) for name, value in zip(engine.OUTCOMES, self._rows[-1].tolist())}
+        return {name: _typed(name, value) for name, value in zip(OUTCOMES, self._rows[-1].tolist())}
 
     def step(self) -> None:
+        """One week (Mesa counts it in `steps` and `time`); `running` turns False at the scenario's last step."""
         for _ in self.batch.advance(1):
             self._record()
+        if self.week >= self.params.steps:
+            self.running = False
 
     def _record(self) -> None:
         self._rows.append(self.batch.outcomes[0].copy())
@@ -75,20 +76,25 @@ class PCNModel(mesa.Model):
             self._pcn_rows.append((self.week, self.batch.pcn_outcomes()[0]))
 
     def run(self, steps: int | None = None) -> pd.DataFrame:
-        """Step the model (by default the scenario's `steps`) and return the outcome table."""
-        for _ in self.batch.advance(self.params.steps if steps is None else steps):
-            self._record()
+        """Step the model (by default the scenario's `steps`) and return the outcome table.
+
+        Each week goes through Mesa's `step`, so its clock stays in step with
+        the engine's week; a run's numbers do not depend on drawing a week at a
+        time rather than a block at a time.
+        """
+        for _ in range(self.params.steps if steps is None else steps):
+            self.step()
         return self.timeseries()
 
     def series(self, outcome: str) -> list:
         """One national outcome's values from week 0 to now."""
-        column = engine.OUTCOMES.index(outcome)
+        column = OUTCOMES.index(outcome)
         return [_typed(outcome, row[column]) for row in self._rows]
 
     def timeseries(self) -> pd.DataFrame:
         """One row per week: the national outcomes."""
-        frame = pd.DataFrame(np.array(self._rows), columns=list(engine.OUTCOMES))
-        counts = [c for c in engine.OUTCOMES if c in COUNTS]
+        frame = pd.DataFrame(np.array(self._rows), columns=list(OUTCOMES))
+        counts = [c for c in OUTCOMES if c in COUNTS]
         frame[counts] = frame[counts].astype(np.int64)
         return frame
 
@@ -97,7 +103,7 @@ class PCNModel(mesa.Model):
         s = self.structure
         frames = []
         for week, rows in self._pcn_rows:
-            frame = pd.DataFrame(rows, columns=list(engine.PCN_OUTCOMES))
+            frame = pd.DataFrame(rows, columns=list(PCN_OUTCOMES))
             frame.insert(0, "step", week)
             frame.insert(1, "pcn", s.pcn_codes)
             frame.insert(2, "ics", [s.ics_codes[i] for i in s.ics])

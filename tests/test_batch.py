@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from pcnsim import PCNModel, load
-from pcnsim.engine import kernels as engine
+from pcnsim.engine.outcomes import OUTCOMES
 from pcnsim.engine.batch import Batch, simulate
 from conftest import SCENARIOS
 
@@ -52,7 +52,7 @@ def test_the_model_steps_its_run_exactly_as_a_batch_does():
     table = model.run()
     batch = simulate([sc], [4])[0]
     np.testing.assert_array_equal(table.to_numpy(float), batch)
-    assert list(table.columns) == list(engine.OUTCOMES)
+    assert list(table.columns) == list(OUTCOMES)
 
 
 def test_week_by_week_and_block_draws_give_the_same_run():
@@ -71,5 +71,34 @@ def test_a_run_that_cannot_be_built_is_reported_and_the_others_go_on():
     results = simulate([good, bad, good], [1, 1, 1])
     assert "comparison.visible" in str(results[1])
     assert isinstance(results[0], np.ndarray) and np.array_equal(results[0], results[2], equal_nan=True)
-    frame = pd.DataFrame(results[0], columns=list(engine.OUTCOMES))
+    frame = pd.DataFrame(results[0], columns=list(OUTCOMES))
     assert frame["step"].tolist() == list(range(81))
+
+
+def test_weeks_not_recorded_are_skipped_without_changing_those_recorded():
+    sc = scenario("race", "comparison.visible=0")
+    every = simulate([sc], [5])[0]
+    fourth = simulate([sc], [5], record_every=4)[0]
+    assert np.array_equal(fourth, every[::4], equal_nan=True)
+
+
+def test_a_run_can_record_only_the_outcomes_asked_for():
+    sc = scenario("high_stakes")
+    every = simulate([sc], [6])[0]
+    asked = ["milestones_met", "mean_trust", "n_clusters"]
+    some = simulate([sc], [6], record_every=2, outcomes=asked)[0]
+    assert some.shape == (len(every[::2]), 3)
+    assert np.array_equal(some, every[::2][:, [OUTCOMES.index(name) for name in asked]], equal_nan=True)
+    with pytest.raises(ValueError, match="no_such_outcome"):
+        simulate([sc], [6], outcomes=["no_such_outcome"])
+
+
+def test_the_model_keeps_mesas_clock_and_stops_at_the_scenarios_last_step():
+    sc = scenario("baseline", "steps=12")
+    model = PCNModel(sc, seed=1)
+    model.run(5)
+    assert model.steps == model.week == 5 and model.time == 5.0 and model.running
+    model.step()
+    assert model.steps == model.week == 6
+    model.run()  # to the scenario's steps from here: 12 more weeks, the last 6 beyond its end
+    assert model.week == model.steps == 18 and not model.running

@@ -29,13 +29,13 @@ def test_schedule_keeps_total_effort_and_stages(kind):
 
 
 def test_required_rate_rises_as_a_deadline_nears():
-    from pcnsim.engine.kernels import _required_rate
+    from pcnsim.engine.processes.work import required_rate
 
     sched = mandates.build([MandateStream(kind="step", count=1, total_effort=4.0, lead_weeks=40, milestones=1)])
     due, target, exists = sched.due[None], sched.target[None], sched.stage_exists[None]
 
     def rate(done, week, scale=1.0):
-        return _required_rate(due, target, exists, np.array([[[done]]]), 0, 0, 0, scale, week)
+        return required_rate(due, target, exists, np.array([[[done]]]), 0, 0, 0, scale, week)
 
     assert rate(0.0, 35) > rate(0.0, 1) == pytest.approx(4.0 / 40)
     assert rate(0.0, 1, scale=2.0) == pytest.approx(2 * rate(0.0, 1))  # effort scaled by population

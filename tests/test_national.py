@@ -9,11 +9,11 @@ import pytest
 from scipy.stats import wilcoxon
 
 from pcnsim import load
-from pcnsim.engine import kernels as engine
+from pcnsim.engine.outcomes import OUTCOMES
 from pcnsim.engine.batch import simulate
 from conftest import SCENARIOS
 
-O = {name: i for i, name in enumerate(engine.OUTCOMES)}
+O = {name: i for i, name in enumerate(OUTCOMES)}
 pytestmark = pytest.mark.slow
 
 

@@ -11,17 +11,13 @@ import pandas as pd
 import pytest
 
 from pcnsim import load
-from pcnsim.engine import kernels as engine
+from pcnsim.engine import state as engine_state
+from pcnsim.engine.outcomes import OUTCOMES
 from pcnsim.model import PCNModel
 from pcnsim.reference import Member, ReferenceModel
 from conftest import SCENARIOS
 
 SCENARIO_FILES = sorted(SCENARIOS.glob("*.yaml"))
-# Run fields fixed at build time; every other field is state the reference must reproduce.
-STATIC = {"pcn", "partner", "src", "dst", "cross", "base_edges", "adj_start", "adj_edge", "pcn_start",
-          "pcn_members", "pcn_edge_start", "pcn_edges", "watch", "propensity", "style", "core_demand",
-          "list_size", "authorisation", "effort_scale", "arrival", "effort", "funding", "due", "target",
-          "stage_exists", "emphasis"}
 EVERYTHING = ["network.kind=generated", "network.pcns=6", "network.systems=2", "network.cross_ties=2",
               "partners.per_pcn=1", "partners.join_week=20", "comparison.visible=2", "comparison.bias=0.7"]
 SETTINGS = {
@@ -52,14 +48,16 @@ def assert_same(scenario, seed, weeks):
     reference = ReferenceModel(scenario, seed)
     got = reference.run(weeks)
 
-    assert list(got.columns) == list(engine.OUTCOMES) and len(got) == weeks + 1
+    assert list(got.columns) == list(OUTCOMES) and len(got) == weeks + 1
     assert (got.dtypes == expected.dtypes).all(), "the reference's outcome types differ from the engine's"
     pd.testing.assert_frame_equal(got, expected, check_exact=True)
 
     state = reference.state()
-    assert set(state) == set(engine.Run._fields) - STATIC
+    # every field that is not fixed at build time is state the reference must reproduce
+    assert set(state) == set(engine_state.FIELDS) - engine_state.STATIC_FIELDS
+    engine = dict(engine_state.items(model.batch.state))
     for name, value in state.items():
-        theirs = getattr(model.batch.run, name)[0]
+        theirs = engine[name][0]
         assert value.dtype == theirs.dtype and value.shape == theirs.shape, name
         assert np.array_equal(value, theirs), f"{name} differs after {weeks} weeks"
     np.testing.assert_array_equal(reference.pcn_outcomes(), model.batch.pcn_outcomes()[0])
@@ -117,3 +115,66 @@ def test_members_are_mesa_agents_with_their_own_attributes():
     assert isinstance(practice, Member) and not practice.partner and partner.partner and not partner.active
     assert isinstance(practice.values, list) and all(isinstance(x, float) for x in practice.values)
     assert all(practice in (tie.src, tie.dst) for tie in practice.ties)
+
+
+# ---------------------------------------------------------------- one process at a time
+
+from pcnsim.engine import draws as engine_draws  # noqa: E402
+from pcnsim.engine import week as engine_week  # noqa: E402
+from pcnsim.engine.outcomes import TALLY  # noqa: E402
+from pcnsim.reference import Tally  # noqa: E402
+
+# How the engine's step calls each process (the arguments are the kernel's; the order is week.ORDER's).
+KERNEL_CALL = {
+    "remember_trust": lambda s, p, week, u, lay, tally: engine_week.remember_trust(s.index, s.ties, s.counters),
+    "join_partners": lambda s, p, week, u, lay, tally: engine_week.join_partners(
+        s.index, s.traits, s.members, s.ties, s.counters, p, week),
+    "facilitate": lambda s, p, week, u, lay, tally: engine_week.facilitate(s.pcns, p),
+    "decide": lambda s, p, week, u, lay, tally: engine_week.decide(
+        s.index, s.traits, s.schedule, s.members, s.ties, s.pcns, s.counters, p, week, u, lay, tally),
+    "work": lambda s, p, week, u, lay, tally: engine_week.work(
+        s.index, s.traits, s.schedule, s.members, s.pcns, p, week, tally),
+    "milestones": lambda s, p, week, u, lay, tally: engine_week.milestones(
+        s.traits, s.schedule, s.pcns, s.counters, week),
+    "meet": lambda s, p, week, u, lay, tally: engine_week.meet(
+        s.index, s.traits, s.members, s.ties, s.pcns, s.counters, p, u, lay, tally),
+    "drift_and_wear": lambda s, p, week, u, lay, tally: engine_week.drift_and_wear(s.members, s.ties, p),
+    "social_comparison": lambda s, p, week, u, lay, tally: engine_week.social_comparison(
+        s.index, s.traits, s.schedule, s.pcns, p, week),
+    "remember_agreement": lambda s, p, week, u, lay, tally: engine_week.remember_agreement(s.counters, p, tally),
+}
+
+
+def test_the_engines_step_calls_the_processes_in_the_weeks_order():
+    import ast
+    import inspect
+
+    body = ast.parse(inspect.getsource(engine_week.step.py_func)).body[0].body
+    called = [node.value.func.id for node in body if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)]
+    assert called == list(engine_week.ORDER)
+    start = ast.parse(inspect.getsource(engine_week.start.py_func)).body[0].body
+    called = [node.value.func.id for node in start if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)]
+    assert called == list(engine_week.START) + ["measure"]
+    assert set(KERNEL_CALL) == set(engine_week.ORDER)
+
+
+@pytest.mark.parametrize("process", engine_week.ORDER)
+def test_each_process_alone_gives_the_same_state_in_both_halves(process):
+    """From one mid-run state and one week of draws, a single process through the kernel and through the reference."""
+    scenario = small(SCENARIOS / "race.yaml", SETTINGS["directive_hasty"] + ["partners.join_week=31"])
+    model, reference = PCNModel(scenario, 2), ReferenceModel(scenario, 2)
+    model.run(30)
+    reference.run(30)
+    week = 31
+    u = np.random.default_rng(31).random(reference.layout.size)
+    tally = np.random.default_rng(32).integers(0, 9, (1, len(TALLY))).astype(float)  # whatever came before
+    mine = Tally()
+    for name, value in zip(TALLY.names, tally[0].tolist()):
+        setattr(mine, name, int(value) if isinstance(getattr(mine, name), int) else value)
+    KERNEL_CALL[process](model.batch.state, model.batch.params, week, u[None], model.batch.layout, tally)
+    engine_week.reference_week(reference, (process,), week, engine_draws.split(reference.layout, u.tolist()), mine)
+
+    engine = dict(engine_state.items(model.batch.state))
+    for name, value in reference.state().items():
+        assert np.array_equal(value, engine[name][0]), f"{process}: {name} differs"
+    assert [getattr(mine, name) for name in TALLY.names] == tally[0].tolist(), f"{process}: the tally differs"

@@ -21,7 +21,7 @@ Where a fact holds only in part, the part that fails is said so in the test
 (SF4 at 5 practices is a strict xfail).
 
 SF7 (partner organisations) and SF9 ("everyone thinks they are behind") are
-later issues and are not tested here.
+not tested here.
 
 Run:  pytest tests/test_stylised_facts.py -n 2 -q -rA   (marked slow; about 5 CPU-minutes)
 """
@@ -29,17 +29,18 @@ Run:  pytest tests/test_stylised_facts.py -n 2 -q -rA   (marked slow; about 5 CP
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
 from pcnsim import PCNModel, load
+from pcnsim.outputs.stats import crossover as series_crossover
+from conftest import SCENARIOS
 
 pytestmark = pytest.mark.slow
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 ALPHA = 0.01
 SEEDS = range(30)
 SEEDS_SF1 = range(40)
@@ -310,11 +311,7 @@ def crossover(race_frames, first_frames) -> int | None:
     """First step after which trust-first's mean milestones_met stays strictly above race's to the end."""
     race = np.mean([d.milestones_met.to_numpy() for d in race_frames], axis=0)
     first = np.mean([d.milestones_met.to_numpy() for d in first_frames], axis=0)
-    behind = np.flatnonzero(~(first > race))
-    if behind.size == 0:
-        return 0
-    step = int(behind[-1]) + 1
-    return step if step < len(race) else None
+    return series_crossover(pd.Series(race), pd.Series(first))  # the index is the step
 
 
 SF4_OVER_CAPACITY = (

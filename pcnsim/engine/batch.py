@@ -1,92 +1,99 @@
 """Runs of one shape stepped together in lockstep: the engine's batch, its parameters and random streams.
 
 Each run keeps its own generator, seeded from its own seed, and draws its
-week's uniforms from it in the engine's fixed layout. Drawing several weeks
-in one call gives the same numbers as drawing them week by week, so a run's
-result is the same alone, in a batch of ten or in a batch of a thousand.
+week's uniforms from it in the engine's fixed layout (pcnsim.engine.draws).
+Drawing several weeks in one call gives the same numbers as drawing them
+week by week, so a run's result is the same alone, in a batch of ten or in a
+batch of a thousand.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
 from ..config import Scenario
 from ..world.build import build
-from . import kernels as engine
-
-BLOCK_BYTES = 32_000_000  # memory for one block of pre-drawn uniforms
-
-
-def _get(scenario: Scenario, path: str) -> float:
-    value = scenario
-    for part in path.split("."):
-        value = getattr(value, part)
-    return float(value)
+from . import draws, params, state
+from .outcomes import NATIONAL, OUTCOMES, PCN_OUTCOMES
+from .processes.measure import EVERY, measure_pcns
+from .week import start, step
 
 
-def params(scenarios: list[Scenario]) -> engine.Params:
-    """Every scalar parameter the engine reads, as one array over the batch."""
-    return engine.Params(**{name: np.array([_get(s, path) for s in scenarios]) for name, path in engine.PARAMS.items()})
-
-
-def shape_key(run: engine.Run, scenario: Scenario) -> tuple:
+def shape_key(run: state.State, scenario: Scenario) -> tuple:
     """Runs with equal keys can share a batch."""
-    return tuple(a.shape[1:] for a in run) + (scenario.meetings.per_step,)
+    return tuple(array.shape[1:] for _, array in state.items(run)) + (scenario.meetings.per_step,)
+
+
+def wanted(outcomes: Sequence[str] | None) -> np.ndarray:
+    """One flag per national outcome: is it recorded? (None: all.) Unknown names are refused."""
+    if outcomes is None:
+        return EVERY
+    unknown = sorted(set(outcomes) - set(OUTCOMES))
+    if unknown:
+        raise ValueError(f"unknown outcome(s) {', '.join(unknown)}; known: {', '.join(OUTCOMES)}")
+    flags = np.zeros(len(NATIONAL), np.bool_)
+    flags[[NATIONAL.index(name) for name in outcomes]] = True
+    return flags
 
 
 class Batch:
-    """Runs of one shape, started at week 0; `advance` steps them all."""
+    """Runs of one shape, started at week 0; `advance` steps them all.
 
-    def __init__(self, runs: list[engine.Run], scenarios: list[Scenario], generators: list[np.random.Generator]):
-        self.run = engine.Run(*(np.concatenate(arrays) for arrays in zip(*runs)))
-        self.params = params(scenarios)
+    `state` is the batch's `engine.state.State`; `outcomes` the (B, OUTCOMES)
+    national rows of the last measured week (only the `wanted` columns are kept up to date).
+    """
+
+    def __init__(self, runs: list[state.State], scenarios: list[Scenario], generators: list[np.random.Generator],
+                 outcomes: Sequence[str] | None = None):
+        self.state = state.concatenate(runs)
+        self.params = params.of(scenarios)
         self.generators = generators
-        self.meetings_per_week = scenarios[0].meetings.per_step * self.run.decided.shape[1]
-        self.draws_per_week = engine.draw_count(self.run, self.meetings_per_week)
+        self.layout = draws.of(self.state, scenarios[0].meetings.per_step * self.state.pcns.decided.shape[1])
+        self.draws_per_week = self.layout.size
+        self.wanted = wanted(outcomes)
         self.week = 0
-        self.outcomes = np.zeros((len(generators), len(engine.OUTCOMES)))
-        engine.start(self.run, self.params, self.outcomes)
+        self.outcomes = np.zeros((len(generators), len(OUTCOMES)))
+        start(self.state, self.params, self.wanted, self.outcomes)
 
     @classmethod
-    def of(cls, scenarios: list[Scenario], seeds: list[int]) -> "Batch":
+    def of(cls, scenarios: list[Scenario], seeds: list[int], outcomes: Sequence[str] | None = None) -> "Batch":
         generators = [np.random.default_rng(seed) for seed in seeds]
         runs = [build(s, g)[0] for s, g in zip(scenarios, generators)]
-        return cls(runs, scenarios, generators)
+        return cls(runs, scenarios, generators, outcomes)
 
-    def advance(self, weeks: int) -> Iterator[np.ndarray]:
-        """Step `weeks` weeks, yielding the (B, OUTCOMES) outcome rows after each."""
-        size, per = len(self.generators), self.draws_per_week
-        block = int(np.clip(BLOCK_BYTES // max(size * per * 8, 1), 1, 52))
-        done = 0
-        while done < weeks:
-            span = min(block, weeks - done)
-            draws = np.empty((span, size, per))
-            for b, generator in enumerate(self.generators):
-                draws[:, b, :] = generator.random((span, per))
-            for t in range(span):
+    def advance(self, weeks: int, record_every: int = 1) -> Iterator[np.ndarray]:
+        """Step `weeks` weeks, yielding the (B, OUTCOMES) outcome rows after each week that is a multiple of `record_every`."""
+        for block in draws.blocks(self.generators, self.draws_per_week, weeks):
+            for week_draws in block:
                 self.week += 1
-                engine.step(self.run, self.params, self.week, draws[t], self.meetings_per_week, self.outcomes)
-                yield self.outcomes
-            done += span
+                record = self.week % record_every == 0
+                step(self.state, self.params, self.week, week_draws, self.layout, record, self.wanted, self.outcomes)
+                if record:
+                    yield self.outcomes
 
     def pcn_outcomes(self) -> np.ndarray:
         """(B, P, PCN_OUTCOMES) per-PCN outcomes now."""
-        out = np.zeros((len(self.generators), self.run.decided.shape[1], len(engine.PCN_OUTCOMES)))
-        engine.measure_pcns(self.run, self.params, out)
+        s = self.state
+        out = np.zeros((len(self.generators), s.pcns.decided.shape[1], len(PCN_OUTCOMES)))
+        measure_pcns(s.index, s.traits, s.members, s.ties, s.pcns, s.counters, self.params, out)
         return out
 
 
-def simulate(scenarios: list[Scenario], seeds: list[int], record_every: int = 1) -> list[np.ndarray | Exception]:
+def simulate(scenarios: list[Scenario], seeds: list[int], record_every: int = 1,
+             outcomes: Sequence[str] | None = None) -> list[np.ndarray | Exception]:
     """Run each (scenario, seed) to its scenario's `steps`; per run, outcome rows every `record_every` weeks.
 
-    Runs are grouped by shape and each group is stepped as one batch. Returns,
-    in input order, one (recorded steps, OUTCOMES) array per run, or the
-    exception that stopped a run from being built.
+    Runs are grouped by shape and each group is stepped as one batch; weeks
+    that are not recorded are not measured. Returns, in input order, one
+    (recorded steps, OUTCOMES) array per run (or, with `outcomes`, just those
+    columns in that order), or the exception that stopped a run from being built.
     """
+    wanted(outcomes)  # refuse unknown names before building anything
+    columns = slice(None) if outcomes is None else [NATIONAL.index(name) for name in outcomes]
     results: list[np.ndarray | Exception | None] = [None] * len(scenarios)
-    groups: dict[tuple, list[tuple[int, engine.Run, np.random.Generator]]] = {}
+    groups: dict[tuple, list[tuple[int, state.State, np.random.Generator]]] = {}
     for index, (scenario, seed) in enumerate(zip(scenarios, seeds)):
         generator = np.random.default_rng(seed)
         try:
@@ -97,12 +104,12 @@ def simulate(scenarios: list[Scenario], seeds: list[int], record_every: int = 1)
         groups.setdefault(shape_key(run, scenario) + (scenario.steps,), []).append((index, run, generator))
     for members in groups.values():
         indices = [i for i, _, _ in members]
-        batch = Batch([run for _, run, _ in members], [scenarios[i] for i in indices], [g for _, _, g in members])
-        rows = [batch.outcomes.copy()]
-        for outcomes in batch.advance(scenarios[indices[0]].steps):
-            if batch.week % record_every == 0:
-                rows.append(outcomes.copy())
-        recorded = np.stack(rows, axis=1)
+        batch = Batch([run for _, run, _ in members], [scenarios[i] for i in indices], [g for _, _, g in members],
+                      outcomes)
+        rows = [batch.outcomes[:, columns].copy()]
+        for recorded in batch.advance(scenarios[indices[0]].steps, record_every):
+            rows.append(recorded[:, columns].copy())
+        table = np.stack(rows, axis=1)
         for position, i in enumerate(indices):
-            results[i] = recorded[position]
+            results[i] = table[position]
     return results

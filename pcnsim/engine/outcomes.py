@@ -124,7 +124,20 @@ TALLY = Registry((
     Outcome("productive", "count", "conflicts talked through"),
     Outcome("avoided", "count", "conflicts left unsaid"),
     Outcome("destructive", "count", "conflicts that cost trust"),
+    Outcome("agreed_decisions", "count", "requirements decided by agreement"),
+    Outcome("imposed_decisions", "count", "requirements decided over dissent"),
+    Outcome("demand", "total", "effort the week's requirements ask for, practice-weeks"),
 ))
+
+# Running totals kept in the state, nationally and per PCN (the outcomes of the same names read them).
+TOTALS = Registry(tuple(o for o in NATIONAL.outcomes if o.name in (
+    "decisions_agreed", "decisions_imposed", "milestones_due", "milestones_met")))
+
+# Columns by name, for kernels (numba compiles IntEnum members as constants): row[N.mean_trust] = ...
+N = NATIONAL.columns("N")
+P = PCN.columns("P")
+T = TALLY.columns("T")
+C = TOTALS.columns("C")
 
 OUTCOMES = NATIONAL.names
 COUNTS = NATIONAL.counts

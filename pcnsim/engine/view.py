@@ -1,19 +1,21 @@
-"""A view of one run's state in the engine's arrays, row by row, for agents and displays."""
+"""A view of one run's state in the engine's arrays, field by field, for agents and displays."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .kernels import Run
+from .state import GROUPS, State
+
+GROUP_OF = {field: name for name, group in GROUPS.items() for field in group._fields}
 
 
-class State:
-    """Attribute access to run 0 of a batch: `state.trust` is that run's (E,) trust array, a live view."""
+class View:
+    """Attribute access to run `index` of a batch: `view.trust` is that run's (E,) trust array, a live view."""
 
-    def __init__(self, run: Run, index: int = 0) -> None:
-        self._run, self._index = run, index
+    def __init__(self, state: State, index: int = 0) -> None:
+        self._state, self._index = state, index
 
     def __getattr__(self, name: str) -> np.ndarray:
-        if name.startswith("_"):
+        if name not in GROUP_OF:
             raise AttributeError(name)
-        return getattr(self._run, name)[self._index]
+        return getattr(getattr(self._state, GROUP_OF[name]), name)[self._index]

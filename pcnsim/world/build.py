@@ -14,7 +14,8 @@ import numpy as np
 
 from ..config import Scenario, ScenarioError
 from ..config.schema import Spread
-from ..engine import kernels as engine
+from ..engine.outcomes import TOTALS
+from ..engine import state
 from . import schedule as mandates
 from . import structure
 
@@ -67,7 +68,7 @@ def _schedule(streams: tuple) -> mandates.Schedule:
     return mandates.build(list(streams))
 
 
-def build(scenario: Scenario, rng: np.random.Generator) -> tuple[engine.Run, structure.Structure]:
+def build(scenario: Scenario, rng: np.random.Generator) -> tuple[state.State, structure.Structure]:
     """A batch of one run in its initial state, and the structure it was built on."""
     sc, sp, pa = scenario, scenario.practices, scenario.partners
     world = structure.build(sc.network, sp.list_size, rng)
@@ -146,9 +147,9 @@ def build(scenario: Scenario, rng: np.random.Generator) -> tuple[engine.Run, str
         demand=np.zeros(n_pcns), facilitation=np.zeros(n_pcns),
         effort_scale=population / per if per else np.ones(n_pcns),
         behind=np.zeros(n_pcns, bool), truly_behind=np.zeros(n_pcns, bool), progress=np.zeros(n_pcns),
-        pcn_totals=np.zeros((n_pcns, 4), np.int64),
+        pcn_totals=np.zeros((n_pcns, len(TOTALS)), np.int64),
         arrival=schedule.arrival, effort=schedule.effort, funding=schedule.funding, due=schedule.due,
         target=schedule.target, stage_exists=schedule.stage_exists, emphasis=emphasis,
-        totals=np.zeros(4, np.int64), agreement=np.zeros(2), last_trust=np.float64(0.0), joined=np.bool_(False),
+        totals=np.zeros(len(TOTALS), np.int64), agreement=np.zeros(2), last_trust=np.float64(0.0), joined=np.bool_(False),
     )
-    return engine.Run(**{name: np.asarray(arrays[name])[None].copy() for name in engine.Run._fields}), world
+    return state.of({name: np.asarray(arrays[name])[None].copy() for name in state.FIELDS}), world

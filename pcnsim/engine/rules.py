@@ -1,0 +1,253 @@
+"""The model's local rules, each stated once as a small scalar function (docs/ODD.md, section 7).
+
+The kernels call them compiled; the per-agent reference calls the very same
+source as plain Python (`jit.plain(rules)`, each function's `py_func`). With
+no fastmath the two do the same IEEE operations in the same order, so the
+reference stays equal to the engine bit for bit. A rule's association is
+part of the rule: `a * b * c` is `(a * b) * c`, and changing it changes results.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .jit import kernel
+
+WEEKS_PER_YEAR = 52.0
+# Ownership above which an engaged practice counts as active ownership (below: passive compliance).
+ACTIVE_OWNERSHIP = 0.5
+# Engagement classes of a member (the ownership, passive_compliance and disengaged outcomes).
+DISENGAGED, OWNERSHIP, COMPLIANCE = 0, 1, 2
+# Slack on "target met": delivered effort is a sum of many weekly shares, so it can fall short of an
+# exactly reached target by rounding alone.
+MET_TOLERANCE = 1e-9
+
+
+# ---------------------------------------------------------------- members
+
+
+@kernel
+def stake(stakes, workload_stakes, unfunded):
+    """What a decision puts at stake for a member: autonomy and income, and the unfunded work it already does."""
+    return stakes + workload_stakes * unfunded
+
+
+@kernel
+def openness(trust, modulation):
+    """How open a member is, by its trust: low trust narrows the confidence bound and slows convergence."""
+    return 1.0 - modulation * (1.0 - trust)
+
+
+@kernel
+def backs(distance, stake, amplification, confidence, openness):
+    """Whether a member backs a proposal: near enough its values for what is at stake and how open it is."""
+    return distance * (1.0 + amplification * stake) < confidence * openness
+
+
+@kernel
+def weighted_gap(weight, mine, proposed):
+    """One value dimension's term of the emphasis-weighted squared distance to a proposal."""
+    gap = mine - proposed
+    return weight * gap * gap
+
+
+@kernel
+def square_gap(mine, theirs):
+    """One value dimension's term of the squared distance between two members (theirs - mine)."""
+    gap = theirs - mine
+    return gap * gap
+
+
+@kernel
+def engagement(engaged, ownership):
+    """DISENGAGED, OWNERSHIP (active) or COMPLIANCE (passive)."""
+    if not engaged:
+        return DISENGAGED
+    return OWNERSHIP if ownership > ACTIVE_OWNERSHIP else COMPLIANCE
+
+
+@kernel
+def owned_more(ownership, rate):
+    """Ownership after a decision a member backed, or an agreement it reached."""
+    return ownership + rate * (1.0 - ownership)
+
+
+@kernel
+def owned_less(ownership, rate):
+    """Ownership after a decision made over its dissent."""
+    return ownership - rate * ownership
+
+
+@kernel
+def member_week(output, own, core, burnout, funded, support, efficiency_floor, capacity_loss, overtime):
+    """A member's week of work: (capacity, effort, attendance, delivered) for `output` of mandate work."""
+    # Passive compliance gets less done per hour, so it takes more hours for the same output.
+    efficiency = own + (1.0 - own) * efficiency_floor
+    hours = output / efficiency
+    # Burnout eats the discretionary margin above core work, not core work itself.
+    margin = max(support - core, 0.0) * (1.0 - capacity_loss * burnout)
+    capacity = core + margin + funded * hours
+    spare = max(capacity - core, 0.0)
+    effort = min(hours, spare + overtime)
+    attendance = min(max((spare - effort) / (1.0 - core), 0.0), 1.0)
+    delivered = output if effort >= hours else effort * efficiency
+    return capacity, effort, attendance, delivered
+
+
+@kernel
+def pressure(core, effort, capacity):
+    return (core + effort) / capacity
+
+
+@kernel
+def unfunded(funded, effort, capacity):
+    """The share of its capacity a member spends on unfunded mandate work."""
+    return (1.0 - funded) * effort / capacity
+
+
+@kernel
+def burnt(burnout, pressure, burnout_rate, recovery_rate):
+    """Burnout after a week: it grows with pressure above capacity and recovers below it."""
+    over = max(pressure - 1.0, 0.0)
+    recovery = recovery_rate * burnout if pressure <= 1.0 else 0.0
+    return min(max(burnout + burnout_rate * over - recovery, 0.0), 1.0)
+
+
+@kernel
+def stays_engaged(engaged, burnout, disengage_at, reengage_at):
+    """Engagement with hysteresis: an engaged member drops out at `disengage_at`, returns below `reengage_at`."""
+    return burnout < (disengage_at if engaged else reengage_at)
+
+
+@kernel
+def autonomy_lost(stakes, cost, voice, total):
+    """A practice's stake once partners take `voice` of its PCN's `total` say in decisions (001)."""
+    return min(1.0, stakes + cost * voice / total)
+
+
+# ---------------------------------------------------------------- ties
+
+
+@kernel
+def history_factor(history, scale):
+    """How readily trust builds on a tie: one half with no shared history, rising to one."""
+    return 0.5 + 0.5 * (1.0 - math.exp(-history / scale))
+
+
+@kernel
+def trust_built(trust, rate, build):
+    """Trust after an agreement (rate: trust.gain) or a conflict talked through (gain times productive_ratio)."""
+    return trust + rate * build * (1.0 - trust)
+
+
+@kernel
+def trust_broken(trust, loss, protects, facilitation, intensity):
+    """Trust after a destructive conflict; facilitation shields it in part."""
+    return trust - loss * (1.0 - protects * facilitation) * min(1.0, intensity) * trust
+
+
+@kernel
+def trust_imposed(trust, loss):
+    """Trust on a tie whose members did not both back a decision imposed on them."""
+    return trust - loss * trust
+
+
+@kernel
+def trust_eroded(trust, erosion, tension):
+    """Latent tension wears trust away a little every week."""
+    return trust * (1.0 - min(1.0, erosion * tension))
+
+
+@kernel
+def trust_transferred(trust, transfer, felt):
+    """A practice's trust in a joining partner: part of what it feels for its PCN."""
+    return (1.0 - transfer) * trust + transfer * felt
+
+
+@kernel
+def intensity(distance, amplification, stake_one, stake_other):
+    """How hard a meeting's disagreement is: the gap in values, amplified by what is at stake for both."""
+    return distance * (1.0 + amplification * 0.5 * (stake_one + stake_other))
+
+
+@kernel
+def convergence_step(convergence, openness, mine, theirs):
+    """How far each member of an agreeing pair moves towards the other on one value dimension."""
+    return convergence * openness * (theirs - mine)
+
+
+@kernel
+def conflict_weights(productive, avoided, destructive, trust, facilitation, tension):
+    """Weights of a conflict being talked through, avoided or destructive, by the pair's styles and the tie."""
+    return (productive * (0.5 + trust) * (0.5 + facilitation), avoided,
+            destructive * (1.5 - trust) * (1.5 - facilitation) * (1.0 + tension))
+
+
+# ---------------------------------------------------------------- PCNs
+
+
+@kernel
+def facilitation_time(facilitation, cd_wte, focus_partners, cd_admin, demand, cd_need):
+    """Facilitation a Clinical Director has time for, after partners and last week's mandate admin."""
+    free = cd_wte * (1.0 - focus_partners) - cd_admin * demand
+    return facilitation * min(max(free / cd_need, 0.0), 1.0)
+
+
+@kernel
+def proposal_weight(facilitation, list_size, total_size, count):
+    """A member's weight in its PCN's proposal: by list size (directive) or equal (facilitative)."""
+    return (1.0 - facilitation) * list_size / total_size + facilitation / count
+
+
+@kernel
+def imposition_chance(facilitation, impose_rate, behind, haste):
+    """The chance a PCN's lead decides a pending requirement without waiting for agreement."""
+    chance = (1.0 - facilitation) * impose_rate
+    if behind:
+        # Thinking it is behind, a PCN is less willing to wait for agreement (001).
+        chance = 1.0 - (1.0 - chance) * (1.0 - haste)
+    return chance
+
+
+@kernel
+def forced(week, first_due, lead):
+    """A decision can wait no longer: the first stage is due within `lead` weeks."""
+    return week >= first_due - lead
+
+
+@kernel
+def stage_rate(target, scale, done, due, week):
+    """Effort per week a requirement's next stage asks for to be met on time."""
+    remaining = max(target * scale - done, 0.0)
+    return remaining / max(due - week + 1, 1)
+
+
+@kernel
+def hurried(rate, urgency, left):
+    """The pace of a requirement's work for a PCN that believes it is behind: faster, but no more than is left."""
+    return min(rate * (1.0 + urgency), left)
+
+
+@kernel
+def left_to_do(effort, scale, done):
+    return max(effort * scale - done, 0.0)
+
+
+@kernel
+def stage_met(done, target, scale):
+    return done >= target * scale - MET_TOLERANCE
+
+
+@kernel
+def shown(progress, best, bias):
+    """What a PCN shows others of its progress: biased towards its best work."""
+    return (1.0 - bias) * progress + bias * best
+
+
+# ---------------------------------------------------------------- memory
+
+
+@kernel
+def remembered(memory, weeks, new):
+    """A running total remembered over about `weeks` weeks (exponential decay), plus this week's."""
+    return (1.0 - 1.0 / weeks) * memory + new

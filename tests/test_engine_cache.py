@@ -1,0 +1,51 @@
+"""numba's cache follows an edited rule, even one called from another file (numba issue 1833).
+
+A temporary copy of the package is run in a subprocess with its own user
+cache: once to compile and cache a process kernel, then again after a rule it
+calls (in another file) has been edited. The second run must see the edit.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pcnsim
+
+SCRIPT = """
+import numpy as np
+from pcnsim.config import Scenario
+from pcnsim.engine import jit, params, state
+from pcnsim.engine.processes.facilitate import facilitate
+print(jit.cache_ready(), jit.CACHE_DIR.name)
+pcns = state.PCNs(*(np.zeros((1, 1)) for _ in state.PCNs._fields))
+facilitate(pcns, params.of([Scenario()]))
+print(repr(float(pcns.facilitation[0, 0])))
+"""
+
+
+def run(copy: Path, cache: Path) -> list[str]:
+    env = dict(os.environ, PYTHONPATH=str(copy), XDG_CACHE_HOME=str(cache))
+    env.pop("NUMBA_CACHE_DIR", None)
+    done = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, check=True,
+                          cwd=copy)
+    return done.stdout.split()
+
+
+def test_an_edited_rule_in_another_file_is_compiled_afresh(tmp_path):
+    copy, cache = tmp_path / "src", tmp_path / "cache"
+    shutil.copytree(Path(pcnsim.__file__).parent, copy / "pcnsim", ignore=shutil.ignore_patterns("__pycache__"))
+    ready, folder, before = run(copy, cache)
+    assert ready == "False"  # a fresh cache holds no kernels yet
+    assert run(copy, cache)[2] == before  # loaded from the cache, same value
+
+    rules = copy / "pcnsim" / "engine" / "rules.py"
+    text = rules.read_text()
+    edited = text.replace("return facilitation * min(max(free / cd_need, 0.0), 1.0)",
+                          "return 0.5 * facilitation * min(max(free / cd_need, 0.0), 1.0)")
+    assert edited != text
+    rules.write_text(edited)
+    _, new_folder, after = run(copy, cache)
+    assert new_folder != folder
+    assert float(after) == 0.5 * float(before) and float(before) > 0
