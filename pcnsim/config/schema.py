@@ -383,7 +383,8 @@ class Comparison(Section):
 
 class Scenario(Section):
     name: Annotated[str, Strict(), Field(max_length=200), AfterValidator(_plain_label)] = Field(
-        "unnamed", description="label used in outputs; changes nothing else")
+        "unnamed", description="label used in outputs; changes nothing else",
+        json_schema_extra=rule("no / or \\, no control characters"))
     description: Annotated[str, Strict(), Field(max_length=10_000)] = Field("", description="free text")
     steps: Whole = Field(260, ge=1, le=WEEKS, description="weeks to simulate")
     seed: Whole = Field(0, ge=0, le=SEED_MAX, description="random seed")
