@@ -39,7 +39,7 @@ def _number(value: float | int) -> str:
     return f"{value:g}"
 
 
-def _strip(annotation: Any) -> tuple[Any, list, bool]:
+def strip_annotation(annotation: Any) -> tuple[Any, list, bool]:
     """The bare type, the constraints found on the way, and whether None is allowed."""
     metadata, optional = [], False
     while True:
@@ -86,7 +86,7 @@ def _lengths(metadata: list) -> tuple[int | None, int | None]:
 
 
 def _allowed(annotation: Any, metadata: list) -> str:
-    bare, inner, optional = _strip(annotation)
+    bare, inner, optional = strip_annotation(annotation)
     metadata = metadata + inner
     if get_origin(bare) is Literal:
         text = ", ".join(f"`{v}`" for v in get_args(bare))
@@ -100,7 +100,7 @@ def _allowed(annotation: Any, metadata: list) -> str:
         item = get_args(bare)[0]
         low, high = _lengths(metadata)
         count = f"{low or 0} – {_number(high)}" if high else "any number of"
-        item_bare, _, _ = _strip(item)
+        item_bare, _, _ = strip_annotation(item)
         what = ("streams" if isinstance(item_bare, type) and issubclass(item_bare, BaseModel) else
                 "names" if item_bare is str else f"values, each {_allowed(item, [])}")
         text = f"list of {count} {what}"
@@ -128,7 +128,7 @@ def _default(field: FieldInfo) -> str:
 def _rows(model: type[BaseModel], prefix: str = ""):
     for name, field in model.model_fields.items():
         key = prefix + name
-        bare, _, _ = _strip(field.annotation)
+        bare, _, _ = strip_annotation(field.annotation)
         item = get_args(bare)[0] if get_origin(bare) is list else None
         if isinstance(bare, type) and issubclass(bare, BaseModel) and not issubclass(bare, Spread):
             yield from _rows(bare, key + ".")

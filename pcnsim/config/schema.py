@@ -42,6 +42,12 @@ def _printable(text: str) -> str:
     return text
 
 
+def _text(text: str) -> str:
+    if _CONTROL.search(text.replace("\n", "").replace("\t", "")):
+        raise ValueError("must not hold control characters other than line breaks and tabs")
+    return text
+
+
 def _plain_label(text: str) -> str:
     _printable(text)
     if "/" in text or "\\" in text:
@@ -49,6 +55,7 @@ def _plain_label(text: str) -> str:
     return text
 
 
+Text = Annotated[str, Strict(), Field(max_length=10_000), AfterValidator(_text)]
 Label = Annotated[str, Strict(), Field(min_length=1, max_length=100), AfterValidator(_printable)]
 FilePath = Annotated[str, Strict(), Field(min_length=1, max_length=4096), AfterValidator(_printable)]
 
@@ -385,7 +392,7 @@ class Scenario(Section):
     name: Annotated[str, Strict(), Field(max_length=200), AfterValidator(_plain_label)] = Field(
         "unnamed", description="label used in outputs; changes nothing else",
         json_schema_extra=rule("no / or \\, no control characters"))
-    description: Annotated[str, Strict(), Field(max_length=10_000)] = Field("", description="free text")
+    description: Text = Field("", description="free text")
     steps: Whole = Field(260, ge=1, le=WEEKS, description="weeks to simulate")
     seed: Whole = Field(0, ge=0, le=SEED_MAX, description="random seed")
     network: Network = Field(Network(), description="who is in which PCN and who is tied to whom")

@@ -24,7 +24,7 @@ from ..config import ScenarioError, apply_overrides, read_yaml, validate
 from ..config import load as load_scenario
 from ..config.errors import one_line
 from ..config.files import resolve_files
-from ..config.schema import SEED_MAX, WEEKS, FilePath, Label, Real, Section, Week, Whole
+from ..config.schema import SEED_MAX, WEEKS, FilePath, Label, Real, Section, Text, Week, Whole
 from ..engine.outcomes import OUTCOMES as COLUMNS
 
 Design = Literal["factorial", "lhs", "sobol", "morris"]
@@ -80,7 +80,7 @@ class Figure(Section):
 
 class Experiment(Section):
     name: Annotated[str, Strict()]
-    description: Annotated[str, Strict(), Field(max_length=10_000)] = ""
+    description: Text = ""
     scenarios: Annotated[list[FilePath], Field(min_length=1, max_length=100)]
     parameters: Annotated[dict[str, Spec], Field(max_length=100)] = {}
     design: Design = "factorial"
@@ -175,13 +175,26 @@ def load(path: str | Path) -> "tuple[Experiment, Path]":
         raise one_line(Experiment, exc, str(path)) from None
     for name in experiment.scenarios:
         file = path.parent / name
-        if not file.is_file():
-            raise ScenarioError(f"{path}: scenarios: no such scenario file {name!r} (paths are relative to the experiment)")
+        try:
+            file.stat()
+        except FileNotFoundError:
+            raise ScenarioError(f"{path}: scenarios: no such scenario file {name!r} (paths are relative to the "
+                                "experiment)") from None
+        except (OSError, ValueError):
+            pass  # reading it says what is wrong, in one line
         scenario = load_scenario(file)
         for key in experiment.parameters:
             problem = _field_problem(scenario, key, name)
             if problem:
                 raise ScenarioError(f"{path}: parameters.{problem}")
+        integral = _integer_fields(scenario.model_dump(), list(experiment.parameters))
+        for key, spec in experiment.parameters.items():
+            # Sampled values of a whole-number field are rounded; values listed by hand must be whole already.
+            wrong = [v for v in spec if isinstance(v, bool) or isinstance(v, float) and not v.is_integer()] \
+                if key in integral and not isinstance(spec, Range) else []
+            if wrong:
+                raise ScenarioError(f"{path}: parameters.{key}: {wrong[0]!r} is not a whole number; "
+                                    f"{key} takes whole numbers")
     for _ in _design_points(experiment, path.parent, str(path)):
         pass
     return experiment, path.parent

@@ -179,7 +179,7 @@ def generated(network: Network, list_size: Spread, rng: np.random.Generator) -> 
 def _read_rows(path: Path, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> list[tuple[int, dict]]:
     """(line number, {column: stripped value}) for each non-blank data row of a CSV file."""
     text = read_text(path, MAX_CSV_BYTES, "a structure's CSV file")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
     except csv.Error as exc:
