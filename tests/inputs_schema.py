@@ -16,12 +16,25 @@ import annotated_types as at
 import yaml
 from pydantic import BaseModel
 
-from pcnsim.config.docgen import strip_annotation
-from pcnsim.config.schema import Spread
+
+
+def refusal(argv, capsys) -> str:
+    """Run the CLI in-process; return its one error line, failing unless the contract holds."""
+    from pcnsim.cli import main
+
+    code = main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert code == 2, f"exit {code} for {argv}: {captured.err[-300:]}"
+    assert len(lines) == 1 and lines[0].startswith("error: "), captured.err[:500]
+    assert "Traceback" not in captured.err and "Warning" not in captured.err
+    return lines[0]
 
 
 def leaves(model: type[BaseModel], prefix: tuple = ()):
     """(path, bare type, constraints, optional) for every leaf field; list items of models at index 0."""
+    from pcnsim.config.docgen import strip_annotation
+
     for name, field in model.model_fields.items():
         bare, metadata, optional = strip_annotation(field.annotation)
         metadata = list(field.metadata) + metadata
@@ -37,6 +50,8 @@ def leaves(model: type[BaseModel], prefix: tuple = ()):
 
 def sections(model: type[BaseModel], prefix: tuple = ()):
     """The path of every mapping in the model, the top level first."""
+    from pcnsim.config.docgen import strip_annotation
+
     yield prefix
     for name, field in model.model_fields.items():
         bare, _, _ = strip_annotation(field.annotation)
@@ -56,7 +71,9 @@ def _bound(metadata, kinds):
 
 
 def bad_values(bare: Any, metadata: list, optional: bool) -> list:
-    """Values the field must refuse, each with a reason why."""
+    """Values the field must refuse."""
+    from pcnsim.config.docgen import strip_annotation
+
     low_kind, low = _bound(metadata, [(at.Ge, "ge"), (at.Gt, "gt")])
     high_kind, high = _bound(metadata, [(at.Le, "le"), (at.Lt, "lt")])
     max_length = next((m.max_length for m in metadata if isinstance(m, at.MaxLen)), None)

@@ -20,7 +20,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inputs_schema import bad_values, dotted, duplicate_key_text, flow, leaves, merged, nested, sections
+from inputs_schema import bad_values, dotted, duplicate_key_text, flow, leaves, merged, nested, refusal, sections
 from pcnsim.cli import main
 from pcnsim.config.schema import MandateStream, Scenario
 from pcnsim.study.experiment import Experiment
@@ -47,17 +47,6 @@ def with_siblings(path, value) -> dict:
     if len(path) == 1:
         return {path[0]: value}
     return nested(path[:-1], {**default_at(path[:-1]), path[-1]: value})
-
-
-def refusal(argv, capsys) -> str:
-    """Run the CLI in-process; return its one error line, failing unless the contract holds."""
-    code = main([str(a) for a in argv])
-    captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert code == 2, f"exit {code} for {argv}: {captured.err[-300:]}"
-    assert len(lines) == 1 and lines[0].startswith("error: "), captured.err[:500]
-    assert "Traceback" not in captured.err and "Warning" not in captured.err
-    return lines[0]
 
 
 def write_yaml(path: Path, data) -> Path:
@@ -115,7 +104,7 @@ def test_each_bad_set_option_is_refused_and_writes_nothing(tmp_path, capsys, pat
     base = BASELINE if path[0] != "mandates" or path[1] < 2 else None
     for value in bad_values(bare, metadata, optional)[:6]:
         line = refusal(["run", base, "--set", f"{key}={flow(value)}", "--out", out], capsys)
-        assert str(base) in line and names_field(line, path), (value, line)
+        assert f"{base} (--set {key})" in line and names_field(line, path), (value, line)
         assert not out.exists() or not any(out.iterdir())
 
 

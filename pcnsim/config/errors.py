@@ -91,11 +91,14 @@ def _describe(schema: type[BaseModel], error: dict) -> tuple[str, str]:
     return path, message
 
 
+def first_error(exc: ValidationError) -> dict:
+    """The problem to report: an unknown key first (often a misspelt one), then a wrong value, then a missing one."""
+    return min(exc.errors(), key=lambda e: {"extra_forbidden": 0, "missing": 2}.get(e["type"], 1))
+
+
 def one_line(schema: type[BaseModel], exc: ValidationError, source: str) -> ScenarioError:
     """The first problem pydantic found, as one line naming the source, the field and what is allowed."""
-    # An unknown key first (often a misspelt one), then a wrong value, then a missing one.
-    first = min(exc.errors(), key=lambda e: {"extra_forbidden": 0, "missing": 2}.get(e["type"], 1))
-    path, message = _describe(schema, first)
+    path, message = _describe(schema, first_error(exc))
     more = len(exc.errors()) - 1
     suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
     return ScenarioError(f"{source}: {path + ': ' if path else ''}{message}{suffix}")

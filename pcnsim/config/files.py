@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import safe_yaml
-from .errors import ScenarioError, one_line, shown
+from .errors import ScenarioError, first_error, one_line, shown
 from .reading import read_text
 from .schema import Scenario
 
@@ -77,7 +77,20 @@ def load(path: str | Path, overrides: list[str] | None = None) -> Scenario:
         raise ScenarioError(f"{path}: the file must hold a mapping of scenario fields, not {type(data).__name__}")
     if overrides:
         data = apply_overrides(data, overrides, f"{path} (--set)")
-    return validate(resolve_files(data, Path(path).parent), str(path))
+    try:
+        return Scenario.model_validate(resolve_files(data, Path(path).parent))
+    except ValidationError as exc:
+        raise one_line(Scenario, exc, _source(str(path), overrides or [], first_error(exc))) from None
+
+
+def _source(path: str, overrides: list[str], error: dict) -> str:
+    """The file, with the `--set` option that gave the field in error, if one did."""
+    field = ".".join(str(part) for part in error["loc"])
+    for item in reversed(overrides):
+        key = item.partition("=")[0]
+        if field == key or field.startswith(key + ".") or key.startswith(field + "."):
+            return f"{path} (--set {key})"
+    return path
 
 
 def resolve_files(data: dict, folder: Path) -> dict:
