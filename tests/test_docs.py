@@ -21,7 +21,7 @@ def test_every_scenario_field_has_a_description_and_a_row():
 
     def leaves(model, prefix=""):
         for name, field in model.model_fields.items():
-            bare, _, _ = docgen._strip(field.annotation)
+            bare, _, _ = docgen.strip_annotation(field.annotation)
             if isinstance(bare, type) and issubclass(bare, BaseModel) and bare.__name__ != "Spread" \
                     and not issubclass(bare, docgen.Spread):
                 yield from leaves(bare, f"{prefix}{name}.")
