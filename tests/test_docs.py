@@ -1,42 +1,47 @@
-"""The README's scenario reference and the ODD keep up with the code."""
-
-import re
-from typing import get_args, get_origin
+"""The README's scenario reference and outcome tables are what the schema and registry say; the ODD keeps up."""
 
 from pydantic import BaseModel
 
-from pcnsim.engine.outcomes import OUTCOMES as COLUMNS
+from pcnsim.config import docgen
 from pcnsim.config.schema import Scenario
+from pcnsim.engine.outcomes import OUTCOMES as COLUMNS
 from conftest import ROOT
 
 
-def leaf_keys(model, prefix=""):
-    for name, field in model.model_fields.items():
-        annotation = field.annotation
-        inner = get_args(annotation)[0] if get_origin(annotation) is list else None
-        if isinstance(inner, type) and issubclass(inner, BaseModel):
-            yield prefix + name
-            yield from leaf_keys(inner, f"{prefix}{name}[].")
-        elif isinstance(annotation, type) and issubclass(annotation, BaseModel) and annotation.__name__ != "Spread":
-            yield from leaf_keys(annotation, f"{prefix}{name}.")
-        else:
-            yield prefix + name
+def test_readme_generated_sections_are_current():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert docgen.render(readme) == readme, "README.md is out of date: run `python -m pcnsim.config.docgen`"
 
 
-def test_readme_documents_every_scenario_field():
-    readme = (ROOT / "README.md").read_text()
-    missing = []
-    for key in leaf_keys(Scenario):
-        section, _, last = key.rpartition(".")
-        # A row may group siblings: `section.first`, `.second`, `.third`
-        grouped = rf"`{re.escape(section)}\.[^`]*`[^|]*`\.{last}`"
-        if f"`{key}`" in readme or (section and re.search(grouped, readme)):
-            continue
-        if key.startswith("conflict.propensities."):
-            if "`conflict.propensities.<style>`" in readme:
-                continue
-        missing.append(key)
-    assert not missing, f"README scenario reference lacks: {missing}"
+def test_every_scenario_field_has_a_description_and_a_row():
+    rows = {key: meaning for key, _, _, meaning in docgen._rows(Scenario)}
+    missing = [key for key, meaning in rows.items() if not meaning]
+    assert not missing, f"fields without a description: {missing}"
+    table = docgen.scenario_reference()
+
+    def leaves(model, prefix=""):
+        for name, field in model.model_fields.items():
+            bare, _, _ = docgen.strip_annotation(field.annotation)
+            if isinstance(bare, type) and issubclass(bare, BaseModel) and bare.__name__ != "Spread" \
+                    and not issubclass(bare, docgen.Spread):
+                yield from leaves(bare, f"{prefix}{name}.")
+            else:
+                yield prefix + name
+
+    for key in leaves(Scenario):
+        assert f"| `{key}` |" in table, key
+    assert "| `mandates[].total_effort` |" in table
+
+
+def test_a_changed_bound_shows_in_the_table():
+    before = docgen.scenario_reference()
+    field = Scenario.model_fields["steps"]
+    assert "| `steps` | 260 | whole, 1 – 1,000,000 |" in before
+    field.description = "changed"
+    try:
+        assert "| `steps` | 260 | whole, 1 – 1,000,000 | changed |" in docgen.scenario_reference()
+    finally:
+        field.description = "weeks to simulate"
 
 
 def test_readme_and_odd_define_every_outcome_column():

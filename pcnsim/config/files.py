@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
-from .errors import ScenarioError, one_line
+from . import safe_yaml
+from .errors import ScenarioError, first_error, one_line, shown
+from .reading import read_text
 from .schema import Scenario
+
+MAX_BYTES = 1_000_000  # a scenario or experiment file is a few kB
+MAX_KEY_PARTS = 16  # parts of a `--set` key; the deepest scenario field has 4
 
 
 def validate(data: Any, source: str) -> Scenario:
@@ -23,38 +28,28 @@ def validate(data: Any, source: str) -> Scenario:
         raise one_line(Scenario, exc, source) from None
 
 
-def read_yaml(path: Path) -> Any:
-    """Load a YAML file safely, turning I/O and syntax problems into ScenarioError."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such file") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read ({exc.__class__.__name__})") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ScenarioError(f"{path}: malformed YAML{where}: {problem}") from None
+def read_yaml(path: Path, what: str = "a scenario file") -> Any:
+    """A YAML file's one document, read only from a regular file of at most MAX_BYTES (pcnsim.config.safe_yaml)."""
+    return safe_yaml.parse(read_text(path, MAX_BYTES, what), str(path))
 
 
 def apply_overrides(data: dict, overrides: list[str], source: str) -> dict:
     """Apply `dotted.key=value` overrides (list items by index, e.g. mandates.0.count=3).
 
-    Values are parsed as YAML, so numbers, booleans and lists keep their types.
+    Values are parsed as YAML (with the same limits as a file), so numbers,
+    booleans and lists keep their types.
     """
     data = copy.deepcopy(data)
     for item in overrides:
         key, sep, raw = item.partition("=")
         if not sep or not key:
-            raise ScenarioError(f"{source}: --set {item!r}: expected dotted.key=value")
-        try:
-            value = yaml.safe_load(raw)
-        except yaml.YAMLError:
-            raise ScenarioError(f"{source}: --set {key}: cannot parse value {raw!r}") from None
+            raise ScenarioError(f"{source}: --set {shown(item)}: expected dotted.key=value")
+        if len(raw) > MAX_BYTES:
+            raise ScenarioError(f"{source}: --set {shown(key)}: the value is over {MAX_BYTES:,} characters")
         *parents, last = key.split(".")
+        if len(parents) >= MAX_KEY_PARTS:
+            raise ScenarioError(f"{source}: --set {shown(key)}: a key has at most {MAX_KEY_PARTS} parts")
+        value = safe_yaml.parse(raw, f"{source}: --set {key}")
         node: Any = data
         for depth, part in enumerate(parents + [last]):
             here = ".".join(parents[: depth + 1]) if depth < len(parents) else key
@@ -82,21 +77,38 @@ def load(path: str | Path, overrides: list[str] | None = None) -> Scenario:
         raise ScenarioError(f"{path}: the file must hold a mapping of scenario fields, not {type(data).__name__}")
     if overrides:
         data = apply_overrides(data, overrides, f"{path} (--set)")
-    return validate(_resolve_files(data, Path(path).parent), str(path))
+    try:
+        return Scenario.model_validate(resolve_files(data, Path(path).parent))
+    except ValidationError as exc:
+        raise one_line(Scenario, exc, _source(str(path), overrides or [], first_error(exc))) from None
 
 
-def _resolve_files(data: dict, folder: Path) -> dict:
+def _source(path: str, overrides: list[str], error: dict) -> str:
+    """The file, with the `--set` option that gave the field in error, if one did."""
+    field = ".".join(str(part) for part in error["loc"])
+    for item in reversed(overrides):
+        key = item.partition("=")[0]
+        if field == key or field.startswith(key + ".") or key.startswith(field + "."):
+            return f"{path} (--set {key})"
+    return path
+
+
+def resolve_files(data: dict, folder: Path) -> dict:
     """Make a csv structure's file paths absolute, read relative to the scenario file's folder."""
     network = data.get("network")
     if not isinstance(network, dict):
         return data
     resolved = dict(network)
     for key in ("file", "edges_file"):
-        if isinstance(resolved.get(key), str) and not Path(resolved[key]).is_absolute():
-            resolved[key] = str((folder / resolved[key]).resolve())
+        value = resolved.get(key)
+        if isinstance(value, str) and value and "\x00" not in value and not Path(value).is_absolute():
+            try:
+                resolved[key] = str((folder / value).resolve())
+            except (OSError, RuntimeError):  # a symbolic link loop: reading the file says so in one line
+                resolved[key] = os.path.normpath(Path(folder, value).absolute())
     return {**data, "network": resolved}
 
 
 def dump(scenario: Scenario) -> str:
     """The fully resolved scenario as YAML: every field, enough to rerun exactly."""
-    return yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False)
+    return safe_yaml.dump(scenario.model_dump(mode="json"))

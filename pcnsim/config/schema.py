@@ -1,32 +1,113 @@
 """The scenario schema: the validated parameters of one run.
 
 Every field has a documented default, so a scenario file only states what it
-changes. Unknown keys and out-of-range values are rejected at load time with
-one line naming the file, the field path and what is allowed (pcnsim.config.errors).
+changes. Every field states its meaning (`description`, which the README's
+reference table is generated from: pcnsim.config.docgen) and its bounds:
+numbers are finite and of their own type (`true` is not a number, `2.0` is
+not a count), and weeks, counts and sizes have upper bounds a real system
+never reaches, so nothing overflows or runs out of memory. Unknown keys and
+out-of-range values are rejected at load time with one line naming the file,
+the field path and what is allowed (pcnsim.config.errors).
+
+A rule that links fields (a mix not all zero, a hysteresis) is checked by a
+model validator; its `rule` note says it in words for the reference table.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, model_validator
 
 STYLES = ("competing", "collaborating", "compromising", "avoiding", "accommodating")
 AUTHORISATIONS = ("full", "specified", "observe")
 
-Unit = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNeg = Annotated[float, Field(ge=0.0)]
+WEEKS = 1_000_000  # the longest run; every week field is bounded by it
+SEED_MAX = 2**63 - 1  # seeds are 64-bit signed integers in the engine and the sweep tables
+WEIGHT_MAX = 1_000_000.0  # relative weights (mixes, propensities): any ratio a user means, no overflow
+
+Real = Annotated[float, Strict()]  # a finite number (int or float); never a bool or a string
+Whole = Annotated[int, Strict()]  # a whole number; never a bool, a string or 2.0
+Unit = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
+Weight = Annotated[float, Strict(), Field(ge=0.0, le=WEIGHT_MAX)]
+Week = Annotated[int, Strict(), Field(ge=0, le=WEEKS)]
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _printable(text: str) -> str:
+    if _CONTROL.search(text):
+        raise ValueError("must not hold control characters (such as a NUL, a tab or a line break)")
+    return text
+
+
+def _text(text: str) -> str:
+    if _CONTROL.search(text.replace("\n", "").replace("\t", "")):
+        raise ValueError("must not hold control characters other than line breaks and tabs")
+    return text
+
+
+def _plain_label(text: str) -> str:
+    _printable(text)
+    if "/" in text or "\\" in text:
+        raise ValueError("must not hold / or \\ (it names output files)")
+    return text
+
+
+Text = Annotated[str, Strict(), Field(max_length=10_000), AfterValidator(_text)]
+Label = Annotated[str, Strict(), Field(min_length=1, max_length=100), AfterValidator(_printable)]
+FilePath = Annotated[str, Strict(), Field(min_length=1, max_length=4096), AfterValidator(_printable)]
+
+
+def rule(text: str) -> dict:
+    """A field's cross-field rule in words, shown in the reference table's allowed column."""
+    return {"rule": text}
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Spread(Section):
-    """A per-entity quantity drawn from a normal distribution, then clipped."""
+    """A per-entity quantity drawn from a normal distribution, then clipped to its range."""
 
-    mean: float
-    sd: NonNeg = 0.0
+    mean: Real = Field(description="mean of the normal distribution")
+    sd: Real = Field(0.0, ge=0.0, description="its standard deviation")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_any_spread(cls, data):
+        """A spread of another kind is checked against this kind's bounds."""
+        return data.model_dump() if isinstance(data, Spread) and not isinstance(data, cls) else data
+
+
+class YearsSpread(Spread):
+    """Years of shared history per tie, clipped at 0."""
+
+    mean: Real = Field(ge=0.0, le=100.0, description="mean years")
+    sd: Real = Field(0.0, ge=0.0, le=100.0, description="sd in years")
+
+
+class PatientsSpread(Spread):
+    """Registered patients per practice, clipped at 500."""
+
+    mean: Real = Field(gt=0.0, le=1_000_000.0, description="mean patients")
+    sd: Real = Field(0.0, ge=0.0, le=1_000_000.0, description="sd in patients")
+
+
+class ShareSpread(Spread):
+    """A share of a practice's (or partner's) situation, clipped to 0 – 1 (core demand to 0 – 0.98)."""
+
+    mean: Real = Field(ge=0.0, le=1.0, description="mean share")
+    sd: Real = Field(0.0, ge=0.0, le=1.0, description="sd of the share")
+
+
+class PracticesSpread(Spread):
+    """Practices per PCN, lognormal, rounded, at least 2."""
+
+    mean: Real = Field(ge=2.0, le=100.0, description="mean practices per PCN")
+    sd: Real = Field(0.0, ge=0.0, le=100.0, description="sd of practices per PCN")
 
 
 class Network(Section):
@@ -39,19 +120,28 @@ class Network(Section):
     other, and some ties cross between PCNs of the same ICS.
     """
 
-    kind: Literal["single", "generated", "csv"] = "single"
-    practices: Annotated[int, Field(ge=2, le=100_000)] = 5
-    topology: Literal["complete", "small_world", "random"] = "complete"
-    degree: Annotated[int, Field(ge=1)] = 4
-    rewire: Unit = 0.1
-    history_years: Spread = Spread(mean=3.0, sd=2.0)
-    systems: Annotated[int, Field(ge=1, le=1_000)] = 42
-    pcns: Annotated[int, Field(ge=1, le=20_000)] = 1250
-    pcn_practices: Spread = Spread(mean=5.2, sd=2.6)
-    cross_ties: Annotated[float, Field(ge=0.0, le=100.0)] = 2.0
-    cross_history_years: Spread = Spread(mean=1.0, sd=1.0)
-    file: str | None = None
-    edges_file: str | None = None
+    kind: Literal["single", "generated", "csv"] = Field(
+        "single", description="one PCN; an England-like system of PCNs in ICSs; or a real structure from CSV "
+        "(see \"National scale\")")
+    practices: Whole = Field(5, ge=2, le=100_000, description="practices in the PCN (`single`)")
+    topology: Literal["complete", "small_world", "random"] = Field(
+        "complete", description="who is tied to whom (`single`; in the other kinds every PCN is complete)")
+    degree: Whole = Field(4, ge=1, le=100_000, description="mean ties per practice (non-complete graphs)",
+                          json_schema_extra=rule("below practices"))
+    rewire: Unit = Field(0.1, description="small-world rewiring probability")
+    history_years: YearsSpread = Field(YearsSpread(mean=3.0, sd=2.0),
+                                       description="years of shared history per tie inside a PCN")
+    systems: Whole = Field(42, ge=1, le=1_000, description="ICSs (`generated`)", json_schema_extra=rule("at most pcns"))
+    pcns: Whole = Field(1250, ge=1, le=20_000, description="PCNs (`generated`)")
+    pcn_practices: PracticesSpread = Field(PracticesSpread(mean=5.2, sd=2.6),
+                                           description="practices per PCN, lognormal, at least 2 (`generated`)")
+    cross_ties: Real = Field(2.0, ge=0.0, le=100.0, description="mean ties from each PCN to practices of other PCNs "
+                             "in its ICS (`generated`)")
+    cross_history_years: YearsSpread = Field(YearsSpread(mean=1.0, sd=1.0),
+                                             description="years of shared history per tie between PCNs")
+    file: FilePath | None = Field(None, description="practice table (`csv`; relative to the scenario file; see "
+                              "scenarios/data/README.md)")
+    edges_file: FilePath | None = Field(None, description="optional tie list (`csv`; relative to the scenario file)")
 
     @model_validator(mode="after")
     def _fits(self):
@@ -63,8 +153,6 @@ class Network(Section):
             raise ValueError("file and edges_file are read only when kind is csv")
         if self.kind == "generated" and self.systems > self.pcns:
             raise ValueError(f"systems ({self.systems}) cannot exceed pcns ({self.pcns})")
-        if self.pcn_practices.mean < 2:
-            raise ValueError("pcn_practices.mean must be at least 2")
         return self
 
 
@@ -78,37 +166,47 @@ class _Mix(Section):
         return self
 
 
+_NOT_ALL_ZERO = rule("not all 0")
+
+
 class StyleMix(_Mix):
     """Share of practices with each Thomas-Kilmann conflict-handling style."""
 
-    competing: NonNeg = 0.2
-    collaborating: NonNeg = 0.2
-    compromising: NonNeg = 0.2
-    avoiding: NonNeg = 0.2
-    accommodating: NonNeg = 0.2
+    competing: Weight = Field(0.2, description="weight of the competing style", json_schema_extra=_NOT_ALL_ZERO)
+    collaborating: Weight = Field(0.2, description="weight of the collaborating style", json_schema_extra=_NOT_ALL_ZERO)
+    compromising: Weight = Field(0.2, description="weight of the compromising style", json_schema_extra=_NOT_ALL_ZERO)
+    avoiding: Weight = Field(0.2, description="weight of the avoiding style", json_schema_extra=_NOT_ALL_ZERO)
+    accommodating: Weight = Field(0.2, description="weight of the accommodating style", json_schema_extra=_NOT_ALL_ZERO)
 
 
 class AuthorisationMix(_Mix):
     """Share of representatives authorised fully, on specified matters, or to observe only."""
 
-    full: NonNeg = 0.6
-    specified: NonNeg = 0.3
-    observe: NonNeg = 0.1
+    full: Weight = Field(0.6, description="weight of representatives who can commit fully",
+                         json_schema_extra=_NOT_ALL_ZERO)
+    specified: Weight = Field(0.3, description="weight of those who can commit on specified matters",
+                              json_schema_extra=_NOT_ALL_ZERO)
+    observe: Weight = Field(0.1, description="weight of those who observe only", json_schema_extra=_NOT_ALL_ZERO)
 
 
 DEFAULT_DIMENSIONS = ["social_justice", "income_generation", "clinical_quality", "efficiency", "sustainability"]
 
 
 class Practices(Section):
-    list_size: Spread = Spread(mean=8000.0, sd=2500.0)
-    value_dimensions: Annotated[list[str], Field(min_length=1, max_length=20)] = DEFAULT_DIMENSIONS
-    value_distribution: Literal["normal", "uniform"] = "normal"
-    value_spread: Unit = 0.15
-    stakes: Spread = Spread(mean=0.3, sd=0.1)
-    core_demand: Spread = Spread(mean=0.85, sd=0.03)
-    styles: StyleMix = StyleMix()
-    authorisation: AuthorisationMix = AuthorisationMix()
-    initial_ownership: Unit = 0.3
+    list_size: PatientsSpread = Field(PatientsSpread(mean=8000.0, sd=2500.0),
+                                      description="registered patients (drawn at least 500)")
+    value_dimensions: Annotated[list[Label], Field(min_length=1, max_length=20)] = Field(
+        DEFAULT_DIMENSIONS, description="the motivations practices hold values on (default: the five motivations)",
+        json_schema_extra=rule("distinct names"))
+    value_distribution: Literal["normal", "uniform"] = Field(
+        "normal", description="initial values: around 0.5, or uniform on [0, 1]")
+    value_spread: Unit = Field(0.15, description="sd of initial values (normal)")
+    stakes: ShareSpread = Field(ShareSpread(mean=0.3, sd=0.1), description="autonomy / income stake")
+    core_demand: ShareSpread = Field(ShareSpread(mean=0.85, sd=0.03),
+                                     description="share of capacity taken by core GP work (drawn at most 0.98)")
+    styles: StyleMix = Field(StyleMix(), description="mix of Thomas–Kilmann conflict-handling styles")
+    authorisation: AuthorisationMix = Field(AuthorisationMix(), description="mix of representatives' authority to commit")
+    initial_ownership: Unit = Field(0.3, description="starting ownership (above 0.5 is active ownership)")
 
     @model_validator(mode="after")
     def _dimensions_unique(self):
@@ -118,38 +216,47 @@ class Practices(Section):
 
 
 class Values(Section):
-    confidence: Annotated[float, Field(gt=0.0, le=2.0)] = 0.35
-    convergence: Annotated[float, Field(gt=0.0, le=0.5)] = 0.2
-    trust_modulation: Unit = 0.5
-    stakes_amplification: Annotated[float, Field(ge=0.0, le=10.0)] = 1.0
-    workload_stakes: Annotated[float, Field(ge=0.0, le=10.0)] = 2.0
-    cluster_tolerance: Annotated[float, Field(gt=0.0, le=1.0)] = 0.05
+    confidence: Real = Field(0.35, gt=0.0, le=2.0, description="bounded-confidence threshold d")
+    convergence: Real = Field(0.2, gt=0.0, le=0.5, description="convergence rate mu")
+    trust_modulation: Unit = Field(0.5, description="how far low trust narrows d and slows mu (0: off)")
+    stakes_amplification: Real = Field(1.0, ge=0.0, le=10.0, description="how far stakes amplify disagreement (0: off)")
+    workload_stakes: Real = Field(2.0, ge=0.0, le=10.0, description="how far unfunded mandate work adds to stakes "
+                                  "(0: off)")
+    cluster_tolerance: Real = Field(0.05, gt=0.0, le=1.0, description="distance within which profiles count as one "
+                                    "opinion cluster")
 
 
 class Trust(Section):
-    initial: Unit = 0.3
-    history_gain: Unit = 0.3
-    history_scale_years: Annotated[float, Field(gt=0.0)] = 4.0
-    initial_noise: NonNeg = 0.05
-    gain: Unit = 0.04
-    loss: Unit = 0.25
-    productive_ratio: Unit = 0.5
-    imposition_loss: Unit = 0.05
-    tension_erosion: Unit = 0.01
-    trusted_threshold: Unit = 0.5
+    initial: Unit = Field(0.3, description="trust with no shared history")
+    history_gain: Unit = Field(0.3, description="extra starting trust from long shared history")
+    history_scale_years: Real = Field(4.0, gt=0.0, le=100.0, description="years for history's effect to build")
+    initial_noise: Real = Field(0.05, ge=0.0, le=1.0, description="sd of starting trust around its base")
+    gain: Unit = Field(0.04, description="trust gained by an agreement (builds slowly)")
+    loss: Unit = Field(0.25, description="trust lost in destructive conflict (falls fast)")
+    productive_ratio: Unit = Field(0.5, description="productive conflict's gain relative to agreement's")
+    imposition_loss: Unit = Field(0.05, description="trust lost on a dissenter's ties when a decision is imposed")
+    tension_erosion: Unit = Field(0.01, description="weekly erosion of trust per unit of latent tension")
+    trusted_threshold: Unit = Field(0.5, description="trust at which a tie counts as trusted")
 
 
-Propensity = tuple[NonNeg, NonNeg, NonNeg]
+Propensity = tuple[Weight, Weight, Weight]
+_PROPENSITY = "weights of productive, avoided and destructive handling"
+_SOME_POSITIVE = rule("not all 0")
 
 
 class Propensities(Section):
     """Per style, the relative weights of productive, avoided and destructive handling."""
 
-    competing: Propensity = (0.3, 0.1, 0.6)
-    collaborating: Propensity = (0.8, 0.1, 0.1)
-    compromising: Propensity = (0.6, 0.25, 0.15)
-    avoiding: Propensity = (0.1, 0.8, 0.1)
-    accommodating: Propensity = (0.3, 0.6, 0.1)
+    competing: Propensity = Field((0.3, 0.1, 0.6), description=f"competing style: {_PROPENSITY}",
+                                  json_schema_extra=_SOME_POSITIVE)
+    collaborating: Propensity = Field((0.8, 0.1, 0.1), description=f"collaborating style: {_PROPENSITY}",
+                                      json_schema_extra=_SOME_POSITIVE)
+    compromising: Propensity = Field((0.6, 0.25, 0.15), description=f"compromising style: {_PROPENSITY}",
+                                     json_schema_extra=_SOME_POSITIVE)
+    avoiding: Propensity = Field((0.1, 0.8, 0.1), description=f"avoiding style: {_PROPENSITY}",
+                                 json_schema_extra=_SOME_POSITIVE)
+    accommodating: Propensity = Field((0.3, 0.6, 0.1), description=f"accommodating style: {_PROPENSITY}",
+                                      json_schema_extra=_SOME_POSITIVE)
 
     @model_validator(mode="after")
     def _rows_positive(self):
@@ -160,31 +267,35 @@ class Propensities(Section):
 
 
 class Conflict(Section):
-    propensities: Propensities = Propensities()
-    tension_decay: Unit = 0.02
-    tension_resolve: Unit = 0.5
+    propensities: Propensities = Field(Propensities(), description="how each style handles conflict")
+    tension_decay: Unit = Field(0.02, description="weekly decay of latent tension")
+    tension_resolve: Unit = Field(0.5, description="share of tension resolved by a productive conflict")
 
 
 class Meetings(Section):
-    per_step: Annotated[int, Field(ge=0, le=10_000_000)] = 5
-    agreement_memory_weeks: Annotated[float, Field(ge=1.0)] = 13.0
+    per_step: Whole = Field(5, ge=0, le=10_000_000, description="pairwise meetings drawn per week, per PCN")
+    agreement_memory_weeks: Real = Field(13.0, ge=1.0, le=WEEKS, description="memory of the agreement share, weeks")
 
 
 class Leadership(Section):
-    facilitation: Unit = 0.5
-    cd_wte: Unit = 0.25
-    cd_need: Annotated[float, Field(gt=0.0, le=1.0)] = 0.15
-    cd_admin: NonNeg = 0.1
-    impose_rate: Unit = 0.2
-    facilitation_protects: Unit = 0.5
+    facilitation: Unit = Field(0.5, description="Clinical Director: 0 directive, 1 facilitative")
+    cd_wte: Unit = Field(0.25, description="Clinical Director's time (whole-time equivalent)")
+    cd_need: Real = Field(0.15, gt=0.0, le=1.0, description="time the CD needs to facilitate fully")
+    cd_admin: Real = Field(0.1, ge=0.0, le=100.0, description="CD time per unit of weekly mandate demand")
+    impose_rate: Unit = Field(0.2, description="weekly chance a fully directive CD imposes a pending decision")
+    facilitation_protects: Unit = Field(0.5, description="how far facilitation cuts the trust lost in destructive "
+                                        "conflict")
+
+
+_SUM_ONE = rule("mandates + stabilise + partners = 1")
 
 
 class Focus(Section):
     """How the PCN splits its strategic attention across the three drivers (000)."""
 
-    mandates: Unit = 0.4
-    stabilise: Unit = 0.4
-    partners: Unit = 0.2
+    mandates: Unit = Field(0.4, description="strategic focus on national mandates", json_schema_extra=_SUM_ONE)
+    stabilise: Unit = Field(0.4, description="strategic focus on stabilising practices", json_schema_extra=_SUM_ONE)
+    partners: Unit = Field(0.2, description="strategic focus on system partners", json_schema_extra=_SUM_ONE)
 
     @model_validator(mode="after")
     def _sums_to_one(self):
@@ -197,15 +308,16 @@ class Focus(Section):
 class MandateStream(Section):
     """A set of national requirements arriving on one schedule."""
 
-    kind: Literal["constant", "ramp", "step", "phased"] = "constant"
-    count: Annotated[int, Field(ge=1, le=10_000)] = 5
-    total_effort: NonNeg = 10.0
-    start_week: Annotated[int, Field(ge=0)] = 0
-    span_weeks: Annotated[int, Field(ge=0)] = 208
-    first_wave: Annotated[int, Field(ge=0)] = 0
-    lead_weeks: Annotated[int, Field(ge=1)] = 52
-    milestones: Annotated[int, Field(ge=1, le=52)] = 4
-    funding: Unit = 0.0
+    kind: Literal["constant", "ramp", "step", "phased"] = Field("constant", description="arrival pattern")
+    count: Whole = Field(5, ge=1, le=10_000, description="requirements in the stream")
+    total_effort: Real = Field(10.0, ge=0.0, le=1_000_000.0, description="practice-weeks of work in all")
+    start_week: Week = Field(0, description="first arrival")
+    span_weeks: Week = Field(208, description="weeks over which arrivals spread")
+    first_wave: Whole = Field(0, ge=0, le=10_000, description="`phased`: requirements arriving at the start",
+                              json_schema_extra=rule("at most count"))
+    lead_weeks: Whole = Field(52, ge=1, le=WEEKS, description="from arrival to final deadline")
+    milestones: Whole = Field(4, ge=1, le=52, description="equal stages, each with its own deadline")
+    funding: Unit = Field(0.0, description="share of the work that comes with resources")
 
     @model_validator(mode="after")
     def _wave_fits(self):
@@ -215,28 +327,32 @@ class MandateStream(Section):
 
 
 class Decisions(Section):
-    decision_lead_weeks: Annotated[int, Field(ge=0)] = 2
-    commit_full: Unit = 1.0
-    commit_specified: Unit = 0.5
-    commit_observe: Unit = 0.2
+    decision_lead_weeks: Week = Field(2, description="a decision is forced this long before the first stage is due")
+    commit_full: Unit = Field(1.0, description="weekly chance a fully authorised representative can commit")
+    commit_specified: Unit = Field(0.5, description="weekly chance a representative authorised on specified matters "
+                                   "can commit")
+    commit_observe: Unit = Field(0.2, description="weekly chance an observing representative can commit")
 
 
 class Delivery(Section):
-    compliance_efficiency: Annotated[float, Field(gt=0.0, le=1.0)] = 0.7
-    overtime: Unit = 0.15
-    arrs_support: NonNeg = 0.05
-    ownership_rate: Unit = 0.1
-    meeting_ownership_rate: Unit = 0.02
-    # When set, each PCN's requirement effort is scaled by its registered population over this many patients.
-    effort_population: Annotated[float, Field(gt=0.0)] | None = None
+    compliance_efficiency: Real = Field(0.7, gt=0.0, le=1.0, description="output per hour of passive compliance "
+                                        "relative to ownership")
+    overtime: Unit = Field(0.15, description="work beyond capacity a fully mandate-focused PCN will do")
+    arrs_support: Real = Field(0.05, ge=0.0, le=10.0, description="capacity added by PCN resources when fully focused "
+                               "on stabilising")
+    ownership_rate: Unit = Field(0.1, description="ownership gained or lost per decision")
+    meeting_ownership_rate: Unit = Field(0.02, description="ownership gained per agreement in a meeting")
+    effort_population: Real | None = Field(None, gt=0.0, le=100_000_000.0, description="if set, each PCN's "
+                                           "requirement effort is scaled by its population over this many patients")
 
 
 class Wellbeing(Section):
-    burnout_rate: NonNeg = 0.5
-    recovery_rate: Unit = 0.02
-    capacity_loss: Unit = 0.5
-    disengage_at: Annotated[float, Field(gt=0.0, le=1.0)] = 0.7
-    reengage_at: Unit = 0.4
+    burnout_rate: Real = Field(0.5, ge=0.0, le=100.0, description="burnout per unit of work beyond capacity")
+    recovery_rate: Unit = Field(0.02, description="weekly recovery below capacity")
+    capacity_loss: Unit = Field(0.5, description="share of the discretionary margin lost at full burnout")
+    disengage_at: Real = Field(0.7, gt=0.0, le=1.0, description="burnout at which a practice disengages")
+    reengage_at: Unit = Field(0.4, description="burnout below which it re-engages",
+                              json_schema_extra=rule("below disengage_at"))
 
     @model_validator(mode="after")
     def _hysteresis(self):
@@ -248,45 +364,54 @@ class Wellbeing(Section):
 class Partners(Section):
     """Partner organisations (community, mental health, local authority, voluntary sector) joining each PCN."""
 
-    per_pcn: Annotated[int, Field(ge=0, le=10)] = 0
-    join_week: Annotated[int, Field(ge=0)] = 0
-    value_centre: list[Unit] | None = None  # per value dimension; default: the practices' centre
-    stakes: Spread = Spread(mean=0.2, sd=0.1)
-    core_demand: Spread = Spread(mean=0.85, sd=0.03)
-    voice: NonNeg = 1.0  # a partner's weight in PCN decisions, in units of the PCN's mean practice list size
-    trust_transfer: Unit = 0.5  # share of a practice's trust in its PCN it extends to a newcomer
-    autonomy_cost: Unit = 0.5  # rise in a practice's stake per unit of the partners' share of the PCN's voice
+    per_pcn: Whole = Field(0, ge=0, le=10, description="partner organisations joining each PCN")
+    join_week: Week = Field(0, description="week they join (0: from the start)")
+    value_centre: Annotated[list[Unit], Field(max_length=20)] | None = Field(
+        None, description="centre of the partners' value profiles (default: the practices' centre)",
+        json_schema_extra=rule("one per value dimension"))
+    stakes: ShareSpread = Field(ShareSpread(mean=0.2, sd=0.1), description="partners' own stakes")
+    core_demand: ShareSpread = Field(ShareSpread(mean=0.85, sd=0.03), description="partners' own core workload")
+    voice: Real = Field(1.0, ge=0.0, le=1_000.0, description="a partner's weight in decisions and work, in mean "
+                        "practice list sizes of its PCN")
+    trust_transfer: Unit = Field(0.5, description="share of a practice's trust in its PCN it extends to a newcomer")
+    autonomy_cost: Unit = Field(0.5, description="rise in each practice's stake per unit of the partners' share of "
+                                "the PCN's voice")
 
 
 class Comparison(Section):
     """PCNs watching a few others' visible achievements and judging whether they are behind."""
 
-    visible: Annotated[int, Field(ge=0, le=100)] = 0  # other PCNs each PCN watches; 0 switches comparison off
-    bias: Unit = 0.0  # 0: what is shared is the whole story; 1: only the best of it
-    urgency: Annotated[float, Field(ge=0.0, le=5.0)] = 0.5  # extra pace of mandate work when a PCN thinks it is behind
-    haste: Unit = 0.3  # weekly chance it then decides a pending matter without waiting for agreement
+    visible: Whole = Field(0, ge=0, le=100, description="other PCNs each PCN watches (0: no comparison)",
+                           json_schema_extra=rule("below the PCNs"))
+    bias: Unit = Field(0.0, description="how far what PCNs show is their best work rather than the whole story")
+    urgency: Real = Field(0.5, ge=0.0, le=5.0, description="extra pace of mandate work while a PCN thinks it is behind")
+    haste: Unit = Field(0.3, description="weekly chance it then decides a pending matter without waiting for agreement")
 
 
 class Scenario(Section):
-    name: str = "unnamed"
-    description: str = ""
-    steps: Annotated[int, Field(ge=1, le=1_000_000)] = 260
-    seed: Annotated[int, Field(ge=0)] = 0
-    network: Network = Network()
-    practices: Practices = Practices()
-    values: Values = Values()
-    trust: Trust = Trust()
-    conflict: Conflict = Conflict()
-    meetings: Meetings = Meetings()
-    leadership: Leadership = Leadership()
-    focus: Focus = Focus()
-    mandates: list[MandateStream] = []
-    decisions: Decisions = Decisions()
-    delivery: Delivery = Delivery()
-    wellbeing: Wellbeing = Wellbeing()
-    partners: Partners = Partners()
-    comparison: Comparison = Comparison()
-    record_levels_every: Annotated[int, Field(ge=1)] = 13  # weeks between rows of the per-PCN and per-ICS tables
+    name: Annotated[str, Strict(), Field(max_length=200), AfterValidator(_plain_label)] = Field(
+        "unnamed", description="label used in outputs; changes nothing else",
+        json_schema_extra=rule("no / or \\, no control characters"))
+    description: Text = Field("", description="free text")
+    steps: Whole = Field(260, ge=1, le=WEEKS, description="weeks to simulate")
+    seed: Whole = Field(0, ge=0, le=SEED_MAX, description="random seed")
+    network: Network = Field(Network(), description="who is in which PCN and who is tied to whom")
+    practices: Practices = Field(Practices(), description="the practices")
+    values: Values = Field(Values(), description="values and bounded confidence")
+    trust: Trust = Field(Trust(), description="trust")
+    conflict: Conflict = Field(Conflict(), description="conflict")
+    meetings: Meetings = Field(Meetings(), description="meetings")
+    leadership: Leadership = Field(Leadership(), description="the Clinical Director")
+    focus: Focus = Field(Focus(), description="strategic focus")
+    mandates: Annotated[list[MandateStream], Field(max_length=1_000)] = Field(
+        [], description="national requirements, one entry per stream")
+    decisions: Decisions = Field(Decisions(), description="decisions")
+    delivery: Delivery = Field(Delivery(), description="delivery")
+    wellbeing: Wellbeing = Field(Wellbeing(), description="wellbeing")
+    partners: Partners = Field(Partners(), description="partner organisations")
+    comparison: Comparison = Field(Comparison(), description="social comparison between PCNs")
+    record_levels_every: Whole = Field(13, ge=1, le=WEEKS, description="weeks between rows of the per-PCN and "
+                                       "per-ICS tables")
 
     @model_validator(mode="after")
     def _partner_values_fit(self):
@@ -295,4 +420,8 @@ class Scenario(Section):
             raise ValueError(
                 f"partners.value_centre needs one entry per value dimension ({len(self.practices.value_dimensions)})"
             )
+        network, visible = self.network, self.comparison.visible
+        pcns = {"single": 1, "generated": network.pcns}.get(network.kind)  # a csv structure's: when it is read
+        if pcns is not None and visible >= pcns and visible:
+            raise ValueError(f"comparison.visible ({visible}) must be below the number of PCNs ({pcns})")
         return self

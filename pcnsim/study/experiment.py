@@ -10,82 +10,163 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
+import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Union
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, ValidationError, model_validator
+from pydantic import BaseModel, Discriminator, Field, Strict, Tag, ValidationError, model_validator
 
 from .. import __version__
 from ..config import ScenarioError, apply_overrides, read_yaml, validate
+from ..config import load as load_scenario
 from ..config.errors import one_line
-from ..config.schema import Section
+from ..config.files import resolve_files
+from ..config.schema import SEED_MAX, WEEKS, FilePath, Label, Real, Section, Text, Week, Whole
 from ..engine.outcomes import OUTCOMES as COLUMNS
 
 Design = Literal["factorial", "lhs", "sobol", "morris"]
+MAX_RUNS = 1_000_000  # runs in one sweep (design points x scenarios x replicates)
+MAX_POINTS = 100_000  # design points per scenario
+MAX_VALUES = 1_000  # values of one parameter in a factorial design
+PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
 class Range(Section):
     """A continuous range; `num` evenly spaced values when used in a factorial design."""
 
-    low: float
-    high: float
-    num: Annotated[int, Field(ge=2)] | None = None
+    low: Real
+    high: Real
+    num: Annotated[Whole, Field(ge=2, le=MAX_VALUES)] | None = None
 
     @model_validator(mode="after")
     def _ordered(self):
-        if not self.high > self.low:
-            raise ValueError(f"high ({self.high}) must be above low ({self.low})")
+        if self.high == self.low:
+            raise ValueError(f"low and high are both {self.low:g}; a range needs high above low "
+                             f"(for one value give a list: [{self.low:g}])")
+        if self.high < self.low:
+            raise ValueError(f"high ({self.high:g}) is below low ({self.low:g}); a range needs high above low")
         return self
 
+
+def _spec_kind(value) -> str | None:
+    if isinstance(value, (dict, Range)):
+        return "range"
+    if isinstance(value, (list, tuple)):
+        return "values"
+    return None
+
+
+Values = Annotated[list[Union[Real, Whole, Annotated[str, Field(max_length=200)], bool]],
+                   Field(min_length=1, max_length=MAX_VALUES)]
+Spec = Annotated[
+    Union[Annotated[Values, Tag("values")], Annotated[Range, Tag("range")]],
+    Discriminator(_spec_kind, custom_error_type="parameter",
+                  custom_error_message="give a list of values or a range {low, high} (with num for a factorial "
+                  "design)"),
+]
 
 # The outcomes a comparison or a sweep figure shows unless told otherwise.
 STORY = ["milestones_met", "mean_trust", "agreement_share", "ownership"]
 
 
 class Figure(Section):
-    outcomes: list[str] = STORY
-    by: str = "scenario"
-    crossover: str | None = None  # outcome on which to mark where the second group overtakes the first
+    outcomes: Annotated[list[Label], Field(max_length=100)] = STORY
+    by: Label = "scenario"
+    crossover: Label | None = None  # outcome on which to mark where the second group overtakes the first
 
 
 class Experiment(Section):
-    name: str
-    description: str = ""
-    scenarios: Annotated[list[str], Field(min_length=1)]
-    parameters: dict[str, list[float | int | str | bool] | Range] = {}
+    name: Annotated[str, Strict()]
+    description: Text = ""
+    scenarios: Annotated[list[FilePath], Field(min_length=1, max_length=100)]
+    parameters: Annotated[dict[str, Spec], Field(max_length=100)] = {}
     design: Design = "factorial"
-    samples: Annotated[int, Field(ge=1)] = 8
-    levels: Annotated[int, Field(ge=2)] = 4
-    replicates: Annotated[int, Field(ge=1, le=100_000)] = 10
-    seed: Annotated[int, Field(ge=0)] = 0
-    steps: Annotated[int, Field(ge=1)] | None = None
-    record_every: Annotated[int, Field(ge=1)] = 1
-    outcomes: list[str] = list(COLUMNS[1:])
-    chunk_size: Annotated[int, Field(ge=1)] = 10
-    sensitivity_steps: list[int] | None = None
+    samples: Annotated[Whole, Field(ge=1, le=MAX_POINTS)] = 8
+    levels: Annotated[Whole, Field(ge=2, le=1_000)] = 4
+    replicates: Annotated[Whole, Field(ge=1, le=100_000)] = 10
+    seed: Annotated[Whole, Field(ge=0, le=SEED_MAX)] = 0
+    steps: Annotated[Whole, Field(ge=1, le=WEEKS)] | None = None
+    record_every: Annotated[Whole, Field(ge=1, le=WEEKS)] = 1
+    outcomes: Annotated[list[Label], Field(min_length=1, max_length=len(COLUMNS))] = list(COLUMNS[1:])
+    chunk_size: Annotated[Whole, Field(ge=1, le=100_000)] = 10
+    sensitivity_steps: Annotated[list[Week], Field(max_length=10_000)] | None = None
     figure: Figure = Figure()
 
     @model_validator(mode="after")
     def _consistent(self):
+        if not PLAIN_NAME.match(self.name):
+            raise ValueError(f"name {self.name[:60]!r} must be a plain name (letters, digits, _ - ., up to 100, "
+                             "starting with a letter or digit): it names the results folder")
         unknown = sorted(set(self.outcomes) - set(COLUMNS[1:]))
         if unknown:
             raise ValueError(f"unknown outcome {unknown[0]!r}; allowed: {', '.join(COLUMNS[1:])}")
+        if len(set(self.outcomes)) != len(self.outcomes):
+            raise ValueError("outcomes: name each outcome once")
         for name, spec in self.parameters.items():
+            parts = name.split(".")
+            if len(name) > 200 or len(parts) > 16 or not all(parts):
+                raise ValueError(f"parameters: {name[:60]!r} is not a dotted scenario field such as values.confidence")
             if self.design == "factorial" and isinstance(spec, Range) and spec.num is None:
                 raise ValueError(f"parameters.{name}: a factorial design needs a list of values or a range with num")
             if self.design != "factorial" and not isinstance(spec, Range):
                 raise ValueError(f"parameters.{name}: a {self.design} design needs a range {{low, high}}")
         if self.design in ("sobol", "morris") and not self.parameters:
             raise ValueError(f"a {self.design} design needs at least one parameter range")
+        points = design_size(self)
+        if points > MAX_POINTS:
+            raise ValueError(f"the design has {points:,} points per scenario; at most {MAX_POINTS:,} are allowed")
+        runs = points * len(self.scenarios) * self.replicates
+        if runs > MAX_RUNS:
+            raise ValueError(f"the design has {runs:,} runs (points x scenarios x replicates); at most {MAX_RUNS:,} "
+                             "are allowed: split it into several experiments")
         return self
 
 
+def design_size(experiment: Experiment) -> int:
+    """Design points per scenario, counted without sampling."""
+    k = len(experiment.parameters)
+    if experiment.design == "factorial":
+        sizes = [spec.num if isinstance(spec, Range) else len(spec) for spec in experiment.parameters.values()]
+        return math.prod(sizes)
+    return experiment.samples * {"lhs": 1, "sobol": k + 2, "morris": k + 1}[experiment.design]
+
+
+def _field_problem(scenario: BaseModel, key: str, file: str) -> str | None:
+    """Why a dotted parameter name does not name a value of the scenario, or None if it does."""
+    parts = key.split(".")
+    node = scenario
+    for depth, part in enumerate(parts):
+        here = ".".join(parts[: depth + 1])
+        if isinstance(node, BaseModel):
+            fields = type(node).model_fields
+            if part not in fields:
+                return f"{key}: {here} is not a scenario field; allowed there: {', '.join(fields)}"
+            node = getattr(node, part)
+        elif isinstance(node, (list, tuple)):
+            if not part.isdigit() or int(part) >= len(node):
+                where = ".".join(parts[:depth])
+                return f"{key}: {file} has {len(node)} entries in {where}; give an index below {len(node)}"
+            node = node[int(part)]
+        else:
+            return f"{key}: {'.'.join(parts[:depth])} is a value, not a section"
+    if isinstance(node, BaseModel):
+        return f"{key}: is a section; name one of its fields: {', '.join(type(node).model_fields)}"
+    return None
+
+
 def load(path: str | Path) -> "tuple[Experiment, Path]":
-    """Read and validate an experiment file; returns it with the folder its paths are relative to."""
+    """Read and validate an experiment file; returns it with the folder its paths are relative to.
+
+    Everything is checked here, before any folder is made: the experiment's
+    fields, each scenario (with the same one-line error as `pcnsim run` on that
+    file), that each parameter names a value of each scenario, and every
+    design point's resolved scenario.
+    """
     path = Path(path)
-    data = read_yaml(path)
+    data = read_yaml(path, "an experiment file")
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: the file must hold a mapping of experiment fields")
     try:
@@ -93,8 +174,29 @@ def load(path: str | Path) -> "tuple[Experiment, Path]":
     except ValidationError as exc:
         raise one_line(Experiment, exc, str(path)) from None
     for name in experiment.scenarios:
-        if not (path.parent / name).is_file():
-            raise ScenarioError(f"{path}: scenarios: no such scenario file {name!r} (paths are relative to the experiment)")
+        file = path.parent / name
+        try:
+            file.stat()
+        except FileNotFoundError:
+            raise ScenarioError(f"{path}: scenarios: no such scenario file {name!r} (paths are relative to the "
+                                "experiment)") from None
+        except (OSError, ValueError):
+            pass  # reading it says what is wrong, in one line
+        scenario = load_scenario(file)
+        for key in experiment.parameters:
+            problem = _field_problem(scenario, key, name)
+            if problem:
+                raise ScenarioError(f"{path}: parameters.{problem}")
+        integral = _integer_fields(scenario.model_dump(), list(experiment.parameters))
+        for key, spec in experiment.parameters.items():
+            # Sampled values of a whole-number field are rounded; values listed by hand must be whole already.
+            wrong = [v for v in spec if isinstance(v, bool) or isinstance(v, float) and not v.is_integer()] \
+                if key in integral and not isinstance(spec, Range) else []
+            if wrong:
+                raise ScenarioError(f"{path}: parameters.{key}: {wrong[0]!r} is not a whole number; "
+                                    f"{key} takes whole numbers")
+    for _ in _design_points(experiment, path.parent, str(path)):
+        pass
     return experiment, path.parent
 
 
@@ -164,6 +266,19 @@ def run_id(scenario: dict, replicate: int, repeat: int = 0) -> str:
     return hashlib.sha256(f"{__version__}|{canonical(scenario)}|{replicate}|{repeat}".encode()).hexdigest()[:16]
 
 
+def _design_points(experiment: Experiment, folder: Path, source: str):
+    """(scenario file, design point, resolved scenario) for every point of every scenario, each validated."""
+    points = sample_points(experiment)
+    for file in experiment.scenarios:
+        base = resolve_files(read_yaml(folder / file) or {}, (folder / file).parent)
+        integral = _integer_fields(base, list(points.columns))
+        for _, values in points.iterrows():
+            point = {k: (int(round(v)) if k in integral else v.item() if hasattr(v, "item") else v)
+                     for k, v in values.items()}
+            yield file, point, _resolved_scenario(base, point, experiment.steps,
+                                                  f"{source} (scenario {file}, point {point})")
+
+
 def design_table(experiment: Experiment, folder: Path, source: str) -> tuple[pd.DataFrame, list[dict]]:
     """One row per run, and the resolved scenario of each design point.
 
@@ -171,32 +286,25 @@ def design_table(experiment: Experiment, folder: Path, source: str) -> tuple[pd.
     spawn key (point, replicate), so adding replicates or points never changes
     the seeds of existing runs.
     """
-    points = sample_points(experiment)
     rows, scenarios, seen = [], [], {}
-    for file in experiment.scenarios:
-        base = read_yaml(folder / file) or {}
-        integral = _integer_fields(base, list(points.columns))
-        for _, values in points.iterrows():
-            point = {k: (int(round(v)) if k in integral else v.item() if hasattr(v, "item") else v)
-                     for k, v in values.items()}
-            scenario = _resolved_scenario(base, point, experiment.steps, f"{source} (scenario {file}, point {point})")
-            index = len(scenarios)
-            scenarios.append(scenario)
-            key = canonical(scenario)
-            repeat = seen[key] = seen.get(key, -1) + 1
-            for replicate in range(experiment.replicates):
-                sequence = np.random.SeedSequence(experiment.seed, spawn_key=(index, replicate))
-                rows.append({
-                    "run_id": run_id(scenario, replicate, repeat),
-                    "point": index,
-                    "scenario": scenario["name"],
-                    **point,
-                    "replicate": replicate,
-                    "seed_entropy": str(experiment.seed),
-                    "spawn_key": f"{index},{replicate}",
-                    "seed": int(sequence.generate_state(1, np.uint64)[0] >> np.uint64(1)),
-                    "status": "pending",
-                    "error": "",
-                })
+    for _, point, scenario in _design_points(experiment, folder, source):
+        index = len(scenarios)
+        scenarios.append(scenario)
+        key = canonical(scenario)
+        repeat = seen[key] = seen.get(key, -1) + 1
+        for replicate in range(experiment.replicates):
+            sequence = np.random.SeedSequence(experiment.seed, spawn_key=(index, replicate))
+            rows.append({
+                "run_id": run_id(scenario, replicate, repeat),
+                "point": index,
+                "scenario": scenario["name"],
+                **point,
+                "replicate": replicate,
+                "seed_entropy": str(experiment.seed),
+                "spawn_key": f"{index},{replicate}",
+                "seed": int(sequence.generate_state(1, np.uint64)[0] >> np.uint64(1)),
+                "status": "pending",
+                "error": "",
+            })
     table = pd.DataFrame(rows)
     return table, scenarios

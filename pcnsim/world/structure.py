@@ -9,7 +9,9 @@ every edge is listed once with src < dst, sorted.
 from __future__ import annotations
 
 import csv
+import io
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,7 @@ import networkx as nx
 import numpy as np
 
 from ..config import ScenarioError
+from ..config.reading import read_text
 from ..config.schema import Network, Spread
 
 PRACTICE_COLUMNS = ("practice_code", "pcn_code", "ics_code", "list_size")
@@ -25,6 +28,14 @@ EDGE_COLUMNS = ("practice_a", "practice_b")
 # coefficient of variation of about 0.5, like England's 42 ICSs (0.5-3 million people).
 ICS_CONCENTRATION = 4.0
 MIN_LIST_SIZE = 500.0
+# Bounds on a CSV structure that no real system reaches (England: about 6,500 practices, PCNs of 2-30).
+MAX_CSV_BYTES = 64_000_000
+MAX_LIST_SIZE = 1_000_000.0
+MAX_HISTORY_YEARS = 100.0
+MAX_PRACTICES = 100_000
+MAX_PCN_PRACTICES = 1_000  # every two practices of a PCN are tied: a million ties at most
+MAX_CODE = 100
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -129,8 +140,6 @@ def generated(network: Network, list_size: Spread, rng: np.random.Generator) -> 
     least 2), list sizes (lognormal, at least 500), cross ties per PCN
     (Poisson), then each cross tie's two practices and the PCN it reaches.
     """
-    if list_size.mean <= 0:
-        raise ScenarioError(f"practices.list_size.mean must be positive for a generated network (got {list_size.mean:g})")
     n_pcns, n_systems = network.pcns, network.systems
     per_ics = ics_sizes(rng, n_pcns, n_systems)
     ics = np.repeat(np.arange(n_systems), per_ics)
@@ -169,14 +178,12 @@ def generated(network: Network, list_size: Spread, rng: np.random.Generator) -> 
 
 def _read_rows(path: Path, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> list[tuple[int, dict]]:
     """(line number, {column: stripped value}) for each non-blank data row of a CSV file."""
+    text = read_text(path, MAX_CSV_BYTES, "a structure's CSV file")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such file") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError, csv.Error) as exc:
-        raise ScenarioError(f"{path}: cannot read ({exc.__class__.__name__})") from None
+        rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+    except csv.Error as exc:
+        raise ScenarioError(f"{path}: line {reader.line_num}: not valid CSV ({exc})") from None
     needs = ", ".join(required)
     if not rows:
         raise ScenarioError(f"{path}: the file is empty; it needs a header row {needs} and one row per entry")
@@ -206,16 +213,25 @@ def _code(path: Path, line: int, row: dict, column: str) -> str:
     value = row[column]
     if not value:
         raise ScenarioError(f"{path}: line {line}: {column} is empty; every row needs a {column}")
+    if _CONTROL.search(value) or len(value) > MAX_CODE:
+        raise ScenarioError(f"{path}: line {line}: {column} {value[:MAX_CODE]!r} is not a code; give printable text "
+                            f"of at most {MAX_CODE} characters")
     return value
 
 
-def _number(path: Path, line: int, text: str, column: str, allowed: str) -> float:
+def _number(path: Path, line: int, text: str, column: str, allowed: str, low: float, high: float) -> float:
+    """A number in [low, high] (low excluded when it is 0 and the column must be positive)."""
+    shown = text if len(text) <= 40 else text[:35] + "..."
     try:
         value = float(text.replace(",", ""))
     except ValueError:
-        raise ScenarioError(f"{path}: line {line}: {column} {text!r} is not a number; give {allowed}") from None
+        raise ScenarioError(f"{path}: line {line}: {column} {shown!r} is not a number; give {allowed}") from None
     if not math.isfinite(value):
-        raise ScenarioError(f"{path}: line {line}: {column} {text!r} is not a finite number; give {allowed}")
+        raise ScenarioError(f"{path}: line {line}: {column} {shown!r} is not a finite number; give {allowed}")
+    if value < low:
+        raise ScenarioError(f"{path}: line {line}: {column} {shown!r} is negative; give {allowed}")
+    if value > high:
+        raise ScenarioError(f"{path}: line {line}: {column} {shown!r} is above {high:,.0f}; give {allowed}")
     return value
 
 
@@ -224,7 +240,7 @@ def _read_practices(path: Path) -> tuple[list[str], list[str], list[str], np.nda
     codes, pcns, systems, sizes = [], [], [], []
     first_line: dict[str, int] = {}
     pcn_home: dict[str, tuple[str, int]] = {}
-    allowed = "registered patients as a positive number"
+    allowed = f"registered patients as a positive number up to {MAX_LIST_SIZE:,.0f}"
     for line, row in _read_rows(path, PRACTICE_COLUMNS):
         code, pcn, ics = (_code(path, line, row, column) for column in PRACTICE_COLUMNS[:3])
         if code in first_line:
@@ -234,9 +250,12 @@ def _read_practices(path: Path) -> tuple[list[str], list[str], list[str], np.nda
         if home != ics:
             raise ScenarioError(f"{path}: line {line}: PCN {pcn} is in ICS {ics} here but in ICS {home} on line "
                                 f"{home_line}; give each PCN one ics_code")
-        size = _number(path, line, row["list_size"], "list_size", allowed)
+        size = _number(path, line, row["list_size"], "list_size", allowed, -math.inf, MAX_LIST_SIZE)
         if size <= 0:
             raise ScenarioError(f"{path}: line {line}: list_size {row['list_size']!r} is not positive; give {allowed}")
+        if len(codes) == MAX_PRACTICES:
+            raise ScenarioError(f"{path}: line {line}: more than {MAX_PRACTICES:,} practices; a structure may hold "
+                                f"at most {MAX_PRACTICES:,}")
         codes.append(code)
         pcns.append(pcn)
         systems.append(ics)
@@ -248,7 +267,7 @@ def _read_edges(path: Path, practices_path: Path, index: dict[str, int]) -> tupl
     """Ties from an edge file as new practice indices (lo, hi) and their history in years (NaN if not given)."""
     lo, hi, years = [], [], []
     first_line: dict[tuple[int, int], int] = {}
-    allowed = "years of shared history as a number of 0 or more, or leave it empty"
+    allowed = f"years of shared history from 0 to {MAX_HISTORY_YEARS:g}, or leave it empty"
     for line, row in _read_rows(path, EDGE_COLUMNS, ("history_years",)):
         ends = []
         for column in EDGE_COLUMNS:
@@ -267,9 +286,7 @@ def _read_edges(path: Path, practices_path: Path, index: dict[str, int]) -> tupl
         text = row.get("history_years", "")
         value = math.nan
         if text:
-            value = _number(path, line, text, "history_years", allowed)
-            if value < 0:
-                raise ScenarioError(f"{path}: line {line}: history_years {text!r} is negative; give {allowed}")
+            value = _number(path, line, text, "history_years", allowed, 0.0, MAX_HISTORY_YEARS)
         lo.append(pair[0])
         hi.append(pair[1])
         years.append(value)
@@ -303,6 +320,10 @@ def load_csv(path: str | Path, edges_path: str | Path | None = None) -> Structur
 
     n = len(codes)
     size = np.bincount(pcn, minlength=len(pcn_codes))
+    if size.max() > MAX_PCN_PRACTICES:
+        big = int(size.argmax())
+        raise ScenarioError(f"{path}: PCN {pcn_codes[big]} has {size[big]:,} practices; a PCN may have at most "
+                            f"{MAX_PCN_PRACTICES:,}")
     start = np.concatenate([[0], np.cumsum(size)[:-1]])
     src, dst = _complete_within(start, size)
     history = None
