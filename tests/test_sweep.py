@@ -74,11 +74,11 @@ def test_a_sweep_killed_with_sigkill_resumes_to_identical_results(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "pcnsim", "sweep", str(path), "--out", str(killed), "--workers", "1"],
                                cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
-    while len(list((killed / "status").glob("part-*.parquet"))) < 4 and time.time() < deadline:
+    while len(list((killed / "status").glob("part-*.json"))) < 4 and time.time() < deadline:
         time.sleep(0.05)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    finished = len(list((killed / "status").glob("part-*.parquet")))
+    finished = len(list((killed / "status").glob("part-*.json")))
     assert 4 <= finished < 24, "the kill should land mid-sweep"
     assert not list((killed / "timeseries").glob("part-*.parquet"))[0].name.startswith(".")
     assert main(["sweep", str(path), "--out", str(killed), "--resume", "--workers", "2"]) == 0

@@ -1,7 +1,11 @@
-"""Figures: one run's outcome curves, and two scenarios compared with confidence bands."""
+"""Figures: one run's outcome curves, two scenarios compared, a sweep's curves or phase diagram, sensitivity.
+
+Every figure is rendered in memory and written atomically (pcnsim.outputs.files).
+"""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import matplotlib
@@ -10,7 +14,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from .files import write_bytes  # noqa: E402
 from .stats import trailing_mean  # noqa: E402
+
+def _save(fig, path: Path, suffixes: tuple[str, ...] = (".png", ".svg")) -> None:
+    for suffix in suffixes:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=suffix[1:], dpi=110)
+        write_bytes(Path(path).with_suffix(suffix), buffer.getvalue())
+    plt.close(fig)
+
 
 PANELS = (
     ("Trust", ["mean_trust", "min_trust"]),
@@ -40,8 +53,7 @@ def outcomes_figure(timeseries: pd.DataFrame, title: str, path: Path) -> None:
         ax.set_xlabel("week")
     fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path, (Path(path).suffix,))
 
 
 def comparison_figure(summary: pd.DataFrame, outcomes: list[str], crossover: int | None, path: Path) -> None:
@@ -60,8 +72,7 @@ def comparison_figure(summary: pd.DataFrame, outcomes: list[str], crossover: int
         axes[0].annotate(f"crossover: week {crossover}", (crossover, 0), xycoords=("data", "axes fraction"),
                          xytext=(4, 6), textcoords="offset points", fontsize=8, color="grey")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path, (Path(path).suffix,))
 
 
 def _label(rows: pd.DataFrame, varied: list[str]) -> str:
@@ -80,7 +91,7 @@ def sweep_curves(summary: pd.DataFrame, outcomes: list[str], by: str, varied: li
     groups = list(dict.fromkeys(summary[by]))
     colours = {g: f"C{i % 10}" for i, g in enumerate(groups)}
     cross = None
-    if crossover_outcome is not None and len(groups) >= 2:
+    if crossover_outcome in set(summary["outcome"]) and len(groups) >= 2:
         means = summary[summary["outcome"] == crossover_outcome].groupby([by, "step"])["mean"].mean()
         cross = crossover(means.loc[groups[0]], means.loc[groups[1]])
     fig, axes = plt.subplots(1, len(outcomes), figsize=(4.2 * len(outcomes), 3.8), sharex=True, squeeze=False)
@@ -99,9 +110,7 @@ def sweep_curves(summary: pd.DataFrame, outcomes: list[str], by: str, varied: li
         fig.suptitle(f"{groups[1]} overtakes {groups[0]} on {crossover_outcome.replace('_', ' ')} from week {cross}"
                      " (mean, 95% CI)")
     fig.tight_layout()
-    for suffix in (".png", ".svg"):
-        fig.savefig(stem.with_suffix(suffix), dpi=110)
-    plt.close(fig)
+    _save(fig, stem)
     return cross
 
 
@@ -119,9 +128,7 @@ def phase_diagram(summary: pd.DataFrame, outcomes: list[str], x: str, y: str, st
         ax.set_title(f"{outcome.replace('_', ' ')} at week {int(final['step'].max())}")
         fig.colorbar(image, ax=ax)
     fig.tight_layout()
-    for suffix in (".png", ".svg"):
-        fig.savefig(stem.with_suffix(suffix), dpi=110)
-    plt.close(fig)
+    _save(fig, stem)
 
 
 def sensitivity_figure(indices: pd.DataFrame, measure: str, stem: Path) -> None:
@@ -136,6 +143,31 @@ def sensitivity_figure(indices: pd.DataFrame, measure: str, stem: Path) -> None:
         ax.set_ylabel(measure)
     axes[0][0].legend(fontsize=7)
     fig.tight_layout()
-    for suffix in (".png", ".svg"):
-        fig.savefig(stem.with_suffix(suffix), dpi=110)
-    plt.close(fig)
+    _save(fig, stem)
+
+
+def varied_columns(parameters: list[str], design: "pd.DataFrame") -> tuple[list[str], list[str]]:
+    """Design columns that take more than one value, and those of them that are numeric parameters."""
+    varied = [c for c in ["scenario", *parameters] if design[c].nunique() > 1] or ["scenario"]
+    return varied, [c for c in varied if c != "scenario"]
+
+
+def shown_outcomes(wanted: list[str], recorded: list[str]) -> list[str]:
+    """The wanted outcomes a sweep recorded, or its first four recorded outcomes if it recorded none of them."""
+    return [o for o in wanted if o in recorded] or recorded[:4]
+
+
+def sweep_figure(experiment, design: pd.DataFrame, summary: pd.DataFrame, stem: Path) -> str:
+    """A sweep's own figure: a phase diagram when a factorial varies exactly two parameters, else curves.
+
+    `experiment` is the sweep's Experiment (its design, parameters and figure
+    settings); `design` its design table. Returns what was drawn, for the user.
+    """
+    varied, numeric = varied_columns(list(experiment.parameters), design)
+    outcomes = shown_outcomes(list(experiment.figure.outcomes), list(dict.fromkeys(summary["outcome"])))
+    if experiment.design == "factorial" and len(varied) == 2 and len(numeric) == 2:
+        phase_diagram(summary, outcomes, numeric[0], numeric[1], stem)
+        return "phase diagram"
+    by = experiment.figure.by if experiment.figure.by in ["scenario", *experiment.parameters] else "scenario"
+    cross = sweep_curves(summary, outcomes, by, varied, experiment.figure.crossover, stem)
+    return "curves" + (f"; crossover on {experiment.figure.crossover} at week {cross}" if cross is not None else "")

@@ -1,27 +1,40 @@
-"""Run an experiment's design: in chunks, on local processes or a Dask cluster, resumably.
+"""Run an experiment's design: in chunks, on local processes or a Dask cluster, resumably, into a checked folder.
 
 Layout of an output folder:
-- runs.parquet: the design table (written first, status updated at the end);
+- manifest.json: what produced the folder (the experiment as it shapes
+  results: pcnsim version, root seed, steps, record_every, outcomes,
+  chunk_size, a hash of the resolved scenarios and one of the design), and,
+  once a sweep has finished, the checksums of runs.parquet, summary.csv and
+  experiment.yaml, which `pcnsim plot` and `pcnsim sensitivity` check;
+- runs.parquet: the design table with each run's status;
 - timeseries/part-NNNNN.parquet: recorded outcomes of one chunk of runs;
-- status/part-NNNNN.parquet: each run of that chunk, ok or failed with its error.
-A part is written under a temporary name and renamed, and a chunk's status is
-written after its timeseries, so a status file means the chunk is complete.
-A sweep killed at any point and run again does only the chunks without one.
+- status/part-NNNNN.json: that chunk's runs, ok or failed with the error,
+  what produced it and the timeseries part's checksum. It is written after
+  its timeseries part, so it means the chunk is complete.
+Every file is written under a temporary name and renamed. A sweep run again
+into its folder verifies every finished part and redoes the missing, damaged
+or foreign ones; an experiment changed in a way that shapes results is
+refused with one line saying what changed. One sweep at a time holds the
+folder (flock, released by the kernel if the process dies).
 """
-
 from __future__ import annotations
 
-import os
+import io
+import json
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, as_completed
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
+from pydantic import ValidationError
 
+from .. import __version__
 from ..config import Scenario, ScenarioError
+from ..outputs.files import clear_staging, file_sha256, locked, make_folder, sha256, write_bytes, write_text
 from .experiment import Experiment, design_table
 
 
@@ -67,10 +80,10 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}{where}"
 
 
-def _write_atomic(frame: pd.DataFrame, path: Path) -> None:
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    frame.to_parquet(temporary, index=False)
-    os.replace(temporary, path)
+def _parquet_bytes(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
 
 
 @contextmanager
@@ -81,7 +94,7 @@ def executor(workers: int, scheduler: str | None) -> Iterator[Executor]:
 
         try:
             client = Client(scheduler, timeout="10s")
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             raise ScenarioError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
         with client:
             yield client.get_executor(pure=False)
@@ -95,59 +108,226 @@ def _chunks(table: pd.DataFrame, size: int) -> list[pd.DataFrame]:
     return [table.iloc[i:i + size] for i in range(0, len(table), size)]
 
 
-def prepare(experiment: Experiment, folder: Path, source: str, out: Path) -> tuple[pd.DataFrame, list[dict]]:
-    """Write (or check) the design table in `out`; refuse a folder that holds another experiment."""
-    table, scenarios = design_table(experiment, folder, source)
-    runs_file = out / "runs.parquet"
-    if runs_file.exists():
-        existing = pd.read_parquet(runs_file, columns=["run_id"])
-        if existing["run_id"].tolist() != table["run_id"].tolist():
-            raise ScenarioError(f"{out}: holds results of a different experiment design; use another --out")
-    else:
-        _write_atomic(table, runs_file)
-    (out / "timeseries").mkdir(exist_ok=True)
-    (out / "status").mkdir(exist_ok=True)
-    return table, scenarios
+def _digest(value) -> str:
+    return sha256(json.dumps(value, sort_keys=True).encode())
+
+
+def identity(experiment: Experiment, table: pd.DataFrame, scenarios: list[dict]) -> dict:
+    """What shapes a sweep's results, field by field, so a changed one can be named."""
+    return {
+        "pcnsim": __version__,
+        "seed": experiment.seed,
+        "steps": experiment.steps,
+        "record_every": experiment.record_every,
+        "outcomes": list(experiment.outcomes),
+        "chunk_size": experiment.chunk_size,
+        "scenarios": _digest(scenarios),
+        "design": _digest(table[["run_id", "point", "seed"]].astype(str).values.tolist()),
+    }
+
+
+def _changed(old: dict, new: dict, out: Path) -> ScenarioError:
+    """One line: which field of the experiment changed since `out`'s runs were made, and what to do."""
+    afresh = f"or start afresh with another --out (or after deleting {out})"
+    for field in ("pcnsim", "seed", "steps", "record_every", "outcomes", "chunk_size"):
+        if old.get(field) != new[field]:
+            was = old.get(field)
+            if field == "pcnsim":
+                return ScenarioError(f"{out}: holds a sweep made by pcnsim {was}, this is {new[field]}; "
+                                     f"its runs may differ: {afresh}")
+            shown = ", ".join(was) if isinstance(was, list) else was
+            return ScenarioError(f"{out}: holds a sweep run with {field}: {shown}, not {new[field]!s}; "
+                                 f"set {field} back to resume it, {afresh}")
+    what = ("the resolved scenarios (a scenario file or a parameter's values)" if old.get("scenarios") !=
+            new["scenarios"] else "the design (parameters, design, samples, levels or replicates)")
+    return ScenarioError(f"{out}: holds a sweep of another experiment: {what} changed since it ran; "
+                         f"undo the change to resume it, {afresh}")
+
+
+MANIFEST = "manifest.json"
+FORMAT = 1
+
+
+def read_manifest(out: Path) -> dict | None:
+    """The folder's manifest, or None if it is missing or damaged."""
+    try:
+        manifest = json.loads((Path(out) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    ok = (isinstance(manifest, dict) and manifest.get("format") == FORMAT
+          and isinstance(manifest.get("experiment"), dict) and isinstance(manifest.get("files"), dict))
+    return manifest if ok else None
+
+
+def _write_manifest(out: Path, experiment: dict, files: dict) -> None:
+    write_text(out / MANIFEST, json.dumps({"format": FORMAT, "experiment": experiment, "files": files},
+                                          indent=1, sort_keys=True) + "\n")
+
+
+def _part(i: int) -> str:
+    return f"part-{i:05d}"
+
+
+def _read_part_status(out: Path, i: int, runs: list[str]) -> tuple[dict, pd.DataFrame] | None:
+    """A finished part's status and what produced it, if its status and timeseries files are intact and
+    hold exactly this chunk's runs; None if the part is missing, truncated, garbage or another chunk's."""
+    try:
+        status = json.loads((out / "status" / f"{_part(i)}.json").read_text(encoding="utf-8"))
+        rows = status["runs"]
+        ok = (isinstance(status["experiment"], dict) and status["part"] == i and [r[0] for r in rows] == runs
+              and all(r[1] in ("ok", "failed") and isinstance(r[2], str) for r in rows))
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
+    if not ok or file_sha256(out / "timeseries" / f"{_part(i)}.parquet") != status["timeseries_sha256"]:
+        return None
+    return status["experiment"], pd.DataFrame(rows, columns=["run_id", "status", "error"])
+
+
+def _write_part(out: Path, i: int, produced_by: dict, timeseries: pd.DataFrame, status: pd.DataFrame) -> None:
+    data = _parquet_bytes(timeseries)
+    write_bytes(out / "timeseries" / f"{_part(i)}.parquet", data)
+    record = {"part": i, "experiment": produced_by, "timeseries_sha256": sha256(data),
+              "runs": status[["run_id", "status", "error"]].values.tolist()}
+    write_text(out / "status" / f"{_part(i)}.json", json.dumps(record) + "\n")
+
+
+def _verify(out: Path, chunks: list[pd.DataFrame], current: dict) -> dict[int, pd.DataFrame]:
+    """The finished parts of `out` that this experiment can keep, by chunk; refuses a folder of another one.
+
+    A part that is missing or damaged, or a lone part made by another
+    experiment among this one's, is simply redone: the same configuration
+    gives the same bytes. If the folder itself was made by another
+    configuration (its manifest, or failing that its parts, say so), redoing
+    would throw away every finished run, so that is refused with one line.
+    """
+    manifest = read_manifest(out)
+    found = {i: _read_part_status(out, i, c["run_id"].tolist()) for i, c in enumerate(chunks)}
+    made_by = manifest["experiment"] if manifest else next((p[0] for p in found.values() if p), None)
+    if made_by is not None and made_by != current:
+        raise _changed(made_by, current, out)
+    if manifest is None and made_by is None and (out / "runs.parquet").exists() and any(out.glob("status/*.parquet")):
+        raise ScenarioError(f"{out}: holds a sweep made by an older pcnsim (no {MANIFEST}); "
+                            f"start afresh with another --out (or after deleting {out})")
+    return {i: part[1] for i, part in found.items() if part and part[0] == current}
+
+
+def _remove_strays(out: Path, n: int) -> None:
+    """Drop part files that are not one of this sweep's n parts, so `read_parquet(DIR/timeseries)` reads only its own."""
+    keep = {f"{_part(i)}{suffix}" for i in range(n) for suffix in (".parquet", ".json")}
+    for sub in ("timeseries", "status"):
+        clear_staging(out / sub)
+        for path in (out / sub).iterdir():
+            if path.name not in keep and path.is_file():
+                path.unlink()
 
 
 def run(experiment: Experiment, out: Path, *, folder: Path = Path("."), workers: int = 1,
-        scheduler: str | None = None, progress: bool = True, source: str | None = None) -> pd.DataFrame:
-    """Run whatever is missing from `out` and return the design table with each run's status.
+        scheduler: str | None = None, progress: bool = True, source: str | None = None,
+        started: Callable[[], None] | None = None) -> pd.DataFrame:
+    """Run whatever is missing from `out`, write its summary, and return the design table with each run's status.
 
     `folder` is where the experiment's scenario paths are relative to; `source`
-    names the experiment in error messages (default: its name).
+    names the experiment in error messages (default: its name); `started` is
+    called once everything is checked, just before the first run. Nothing is
+    created on disk before the experiment and the executor are known good.
     """
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    table, scenarios = prepare(experiment, Path(folder), source or experiment.name, out)
+    table, scenarios = design_table(experiment, Path(folder), source or experiment.name)
+    current = identity(experiment, table, scenarios)
     chunks = _chunks(table, experiment.chunk_size)
-    todo = [i for i in range(len(chunks)) if not (out / "status" / f"part-{i:05d}.parquet").exists()]
-    needed = {int(p) for i in todo for p in chunks[i]["point"].unique()}
-    by_point = {p: scenarios[p] for p in needed}
-    failures = 0
-    if todo:
-        with executor(workers, scheduler) as pool:
-            bar = _progress_bar(sum(len(chunks[i]) for i in todo), len(table), progress)
-            futures = {}
-            for i in todo:
-                runs = chunks[i][["run_id", "point", "seed"]].to_dict("records")
-                points = {r["point"]: by_point[r["point"]] for r in runs}
-                futures[pool.submit(run_chunk, runs, points, experiment.record_every, experiment.outcomes)] = i
-            for future in as_completed(futures):
-                i = futures[future]
-                timeseries, status = future.result()
-                _write_atomic(timeseries, out / "timeseries" / f"part-{i:05d}.parquet")
-                _write_atomic(status, out / "status" / f"part-{i:05d}.parquet")
-                failures += int((status["status"] == "failed").sum())
-                bar.update(len(status))
-                bar.set_postfix(failed=failures)
-            bar.close()
-    status = pd.concat([pd.read_parquet(p) for p in sorted((out / "status").glob("part-*.parquet"))], ignore_index=True)
-    table = table.drop(columns=["status", "error"]).merge(status, on="run_id", how="left")
-    table["status"] = table["status"].fillna("pending")
-    table["error"] = table["error"].fillna("")
-    _write_atomic(table, out / "runs.parquet")
+    with ExitStack() as stack:
+        existed = out.is_dir()
+        if existed:
+            stack.enter_context(locked(out, wait=False))
+            done = _verify(out, chunks, current)
+        todo = [i for i in range(len(chunks)) if not existed or i not in done]
+        pool = stack.enter_context(executor(workers, scheduler)) if todo else None
+        if not existed:
+            make_folder(out)
+            stack.enter_context(locked(out, wait=False))
+            done = _verify(out, chunks, current)
+            todo = [i for i in range(len(chunks)) if i not in done]
+        clear_staging(out)
+        for sub in ("timeseries", "status"):
+            make_folder(out / sub)
+        _remove_strays(out, len(chunks))
+        _write_manifest(out, current, {})
+        write_bytes(out / "runs.parquet", _parquet_bytes(table))
+        if todo:
+            if started:
+                started()
+            done.update(_run_parts(pool, out, chunks, todo, scenarios, experiment, current, len(table), progress))
+        status = pd.concat([done[i] for i in range(len(chunks))], ignore_index=True)
+        table = table.drop(columns=["status", "error"]).merge(status, on="run_id", how="left")
+        runs = _parquet_bytes(table)
+        write_bytes(out / "runs.parquet", runs)
+        summary = summarise(out, table, experiment.outcomes).to_csv(index=False).encode("utf-8")
+        write_bytes(out / "summary.csv", summary)
+        described = yaml.safe_dump(experiment.model_dump(mode="json"), sort_keys=False).encode("utf-8")
+        write_bytes(out / "experiment.yaml", described)
+        _write_manifest(out, current, {"runs.parquet": sha256(runs), "summary.csv": sha256(summary),
+                                       "experiment.yaml": sha256(described)})
     return table
+
+
+def _run_parts(pool, out, chunks, todo, scenarios, experiment, current, total, progress) -> dict[int, pd.DataFrame]:
+    done, failures = {}, 0
+    bar = _progress_bar(sum(len(chunks[i]) for i in todo), total, progress)
+    futures = {}
+    for i in todo:
+        runs = chunks[i][["run_id", "point", "seed"]].to_dict("records")
+        points = {r["point"]: scenarios[r["point"]] for r in runs}
+        futures[pool.submit(run_chunk, runs, points, experiment.record_every, experiment.outcomes)] = i
+    try:
+        for future in as_completed(futures):
+            i = futures[future]
+            try:
+                timeseries, status = future.result()
+            except Exception as exc:  # a worker died (out of memory, killed) or the cluster went away
+                raise ScenarioError(f"{out}: a worker stopped ({type(exc).__name__}: {str(exc)[:200]}); the finished "
+                                    "parts are kept: run the same command again to resume") from None
+            _write_part(out, i, current, timeseries, status)
+            done[i] = status
+            failures += int((status["status"] == "failed").sum())
+            bar.update(len(status))
+            bar.set_postfix(failed=failures)
+    finally:
+        for future in futures:
+            future.cancel()
+        bar.close()
+    return done
+
+
+def read_finished(folder: str | Path) -> tuple[Path, Experiment, pd.DataFrame, pd.DataFrame]:
+    """A finished sweep's experiment, design table and summary, each checked against the manifest.
+
+    A folder that is not a sweep's, is still being written, was interrupted or
+    has a damaged file is a one-line error saying how to finish or rebuild it.
+    """
+    from ..config import read_yaml
+    from ..config.errors import one_line
+
+    out = Path(folder)
+    redo = f"run `pcnsim sweep EXPERIMENT --out {out}` to finish or rebuild it"
+    if not out.is_dir():
+        raise ScenarioError(f"{out}: no such sweep folder; run `pcnsim sweep EXPERIMENT --out {out}` first")
+    manifest = read_manifest(out)
+    if manifest is None:
+        raise ScenarioError(f"{out}: no readable {MANIFEST}, so not a finished sweep of this pcnsim; {redo}")
+    if not manifest["files"]:
+        raise ScenarioError(f"{out}: the sweep is still running or was interrupted; {redo}")
+    for name, checksum in sorted(manifest["files"].items()):
+        if file_sha256(out / name) != checksum:
+            raise ScenarioError(f"{out}: {name} is missing or damaged (its checksum differs from {MANIFEST}); {redo}")
+    try:
+        experiment = Experiment.model_validate(read_yaml(out / "experiment.yaml"))
+    except ValidationError as exc:
+        raise one_line(Experiment, exc, str(out / "experiment.yaml")) from None
+    summary = pd.read_csv(out / "summary.csv") if (out / "summary.csv").stat().st_size > 1 else pd.DataFrame()
+    if summary.empty:
+        raise ScenarioError(f"{out}: no run of this sweep succeeded, so there is nothing to analyse "
+                            "(see the errors in runs.parquet)")
+    return out, experiment, pd.read_parquet(out / "runs.parquet"), summary
 
 
 def _progress_bar(todo: int, total: int, enabled: bool):
@@ -160,7 +340,8 @@ def _progress_bar(todo: int, total: int, enabled: bool):
 def summarise(out: Path, table: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
     """Per design point, recorded step and outcome: n, mean, sd and 95% CI, streamed part by part.
 
-    Means and variances are merged chunk by chunk (Chan et al.'s pairwise
+    It reads every part in `out/timeseries`: call it on a folder `run` has
+    verified and completed. Means and variances are merged chunk by chunk (Chan et al.'s pairwise
     update), in part order, so memory stays flat and the result is the same
     whatever order the chunks finished in.
     """
