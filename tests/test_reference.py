@@ -11,10 +11,12 @@ import pandas as pd
 import pytest
 
 from pcnsim import load
+from pcnsim.engine import draws as engine_draws
 from pcnsim.engine import state as engine_state
-from pcnsim.engine.outcomes import OUTCOMES
+from pcnsim.engine import week as engine_week
+from pcnsim.engine.outcomes import OUTCOMES, TALLY
 from pcnsim.model import PCNModel
-from pcnsim.reference import Member, ReferenceModel
+from pcnsim.reference import Member, ReferenceModel, Tally
 from conftest import SCENARIOS
 
 SCENARIO_FILES = sorted(SCENARIOS.glob("*.yaml"))
@@ -118,11 +120,6 @@ def test_members_are_mesa_agents_with_their_own_attributes():
 
 
 # ---------------------------------------------------------------- one process at a time
-
-from pcnsim.engine import draws as engine_draws  # noqa: E402
-from pcnsim.engine import week as engine_week  # noqa: E402
-from pcnsim.engine.outcomes import TALLY  # noqa: E402
-from pcnsim.reference import Tally  # noqa: E402
 
 # How the engine's step calls each process (the arguments are the kernel's; the order is week.ORDER's).
 KERNEL_CALL = {

@@ -17,7 +17,14 @@ from ..config.schema import Spread
 from ..engine.outcomes import TOTALS
 from ..engine import state
 from . import schedule as mandates
-from . import structure
+from .structure import Structure
+from .structure import build as build_structure
+
+
+# Drawn list sizes are clipped below at a small practice's list.
+MIN_LIST_SIZE = 500.0
+# Core work is clipped below a full week: a member's meeting time divides by the week left over (1 - core).
+MAX_CORE_DEMAND = 0.98
 
 
 def _spread(rng: np.random.Generator, spread: Spread, size, low: float, high: float) -> np.ndarray:
@@ -25,8 +32,8 @@ def _spread(rng: np.random.Generator, spread: Spread, size, low: float, high: fl
 
 
 def _mix(rng: np.random.Generator, weights: dict, size: int) -> np.ndarray:
-    p = np.array(list(weights.values()), dtype=float)
-    return rng.choice(len(p), size=size, p=p / p.sum())
+    shares = np.array(list(weights.values()), dtype=float)
+    return rng.choice(len(shares), size=size, p=shares / shares.sum())
 
 
 def _partner_edges(pcn_of_practice: np.ndarray, per_pcn: int, n_pcns: int) -> tuple[np.ndarray, np.ndarray]:
@@ -68,45 +75,45 @@ def _schedule(streams: tuple) -> mandates.Schedule:
     return mandates.build(list(streams))
 
 
-def build(scenario: Scenario, rng: np.random.Generator) -> tuple[state.State, structure.Structure]:
+def build(scenario: Scenario, rng: np.random.Generator) -> tuple[state.State, Structure]:
     """A batch of one run in its initial state, and the structure it was built on."""
     sc, sp, pa = scenario, scenario.practices, scenario.partners
-    world = structure.build(sc.network, sp.list_size, rng)
-    n, n_pcns, k = world.n, world.n_pcns, len(sp.value_dimensions)
+    structure = build_structure(sc.network, sp.list_size, rng)
+    n, n_pcns, k = structure.n, structure.n_pcns, len(sp.value_dimensions)
     c = pa.per_pcn
     n_members = n + n_pcns * c
-    pcn = np.concatenate([world.pcn, np.repeat(np.arange(n_pcns), c)]).astype(np.int64)
+    pcn = np.concatenate([structure.pcn, np.repeat(np.arange(n_pcns), c)]).astype(np.int64)
     partner = np.arange(n_members) >= n
 
     if sp.value_distribution == "uniform":
         practice_values = rng.random((n, k))
     else:
         practice_values = np.clip(0.5 + rng.normal(0.0, sp.value_spread, (n, k)), 0.0, 1.0)
-    inside = _spread(rng, sc.network.history_years, len(world.src), 0.0, np.inf)
-    across = _spread(rng, sc.network.cross_history_years, len(world.src), 0.0, np.inf)
-    history = np.where(world.cross, across, inside)
-    if world.history is not None:
-        history = np.where(np.isnan(world.history), history, world.history)
+    inside = _spread(rng, sc.network.history_years, len(structure.src), 0.0, np.inf)
+    across = _spread(rng, sc.network.cross_history_years, len(structure.src), 0.0, np.inf)
+    history = np.where(structure.cross, across, inside)
+    if structure.history is not None:
+        history = np.where(np.isnan(structure.history), history, structure.history)
     stakes = _spread(rng, sp.stakes, n, 0.0, 1.0)
-    core = _spread(rng, sp.core_demand, n, 0.0, 0.98)
-    drawn_sizes = _spread(rng, sp.list_size, n, 500.0, np.inf)
-    list_size = drawn_sizes if world.list_size is None else np.asarray(world.list_size, float)
+    core = _spread(rng, sp.core_demand, n, 0.0, MAX_CORE_DEMAND)
+    drawn_sizes = _spread(rng, sp.list_size, n, MIN_LIST_SIZE, np.inf)
+    list_size = drawn_sizes if structure.list_size is None else np.asarray(structure.list_size, float)
     style = _mix(rng, sp.styles.model_dump(), n)
     authorisation = _mix(rng, sp.authorisation.model_dump(), n)
 
     centre = np.full(k, 0.5) if pa.value_centre is None else np.array(pa.value_centre)
     partner_values = np.clip(centre + rng.normal(0.0, sp.value_spread, (n_pcns * c, k)), 0.0, 1.0)
     partner_stakes = _spread(rng, pa.stakes, n_pcns * c, 0.0, 1.0)
-    partner_core = _spread(rng, pa.core_demand, n_pcns * c, 0.0, 0.98)
+    partner_core = _spread(rng, pa.core_demand, n_pcns * c, 0.0, MAX_CORE_DEMAND)
     partner_style = _mix(rng, sp.styles.model_dump(), n_pcns * c)
     partner_authorisation = _mix(rng, sp.authorisation.model_dump(), n_pcns * c)
-    mean_size = np.bincount(world.pcn, list_size, n_pcns) / np.bincount(world.pcn, minlength=n_pcns)
+    mean_size = np.bincount(structure.pcn, list_size, n_pcns) / np.bincount(structure.pcn, minlength=n_pcns)
     partner_size = pa.voice * np.repeat(mean_size, c)
 
-    p_src, p_dst = _partner_edges(world.pcn, c, n_pcns)
-    src = np.concatenate([world.src, p_src]).astype(np.int64)
-    dst = np.concatenate([world.dst, p_dst]).astype(np.int64)
-    cross = np.concatenate([world.cross, np.zeros(len(p_src), bool)])
+    p_src, p_dst = _partner_edges(structure.pcn, c, n_pcns)
+    src = np.concatenate([structure.src, p_src]).astype(np.int64)
+    dst = np.concatenate([structure.dst, p_dst]).astype(np.int64)
+    cross = np.concatenate([structure.cross, np.zeros(len(p_src), bool)])
     history = np.concatenate([history, np.zeros(len(p_src))])
     n_edges = len(src)
     tr = sc.trust
@@ -125,12 +132,12 @@ def build(scenario: Scenario, rng: np.random.Generator) -> tuple[state.State, st
     pcn_start, pcn_members = _csr(pcn, n_pcns, np.arange(n_members))
     inner = np.flatnonzero(~cross)
     pcn_edge_start, pcn_edges = _csr(pcn[src[inner]], n_pcns, inner)
-    population = np.bincount(world.pcn, list_size, n_pcns)
+    population = np.bincount(structure.pcn, list_size, n_pcns)
     per = sc.delivery.effort_population
     n_req = schedule.size
 
     arrays = dict(
-        pcn=pcn, partner=partner, src=src, dst=dst, cross=cross, base_edges=np.int64(len(world.src)),
+        pcn=pcn, partner=partner, src=src, dst=dst, cross=cross, base_edges=np.int64(len(structure.src)),
         adj_start=adj_start, adj_edge=adj_edge, pcn_start=pcn_start, pcn_members=pcn_members,
         pcn_edge_start=pcn_edge_start, pcn_edges=pcn_edges, watch=watch, propensity=propensity, style=style,
         values=np.concatenate([practice_values, partner_values]),
@@ -152,4 +159,4 @@ def build(scenario: Scenario, rng: np.random.Generator) -> tuple[state.State, st
         target=schedule.target, stage_exists=schedule.stage_exists, emphasis=emphasis,
         totals=np.zeros(len(TOTALS), np.int64), agreement=np.zeros(2), last_trust=np.float64(0.0), joined=np.bool_(False),
     )
-    return state.of({name: np.asarray(arrays[name])[None].copy() for name in state.FIELDS}), world
+    return state.of({name: np.asarray(arrays[name])[None].copy() for name in state.FIELDS}), structure
