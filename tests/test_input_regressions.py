@@ -111,6 +111,15 @@ def test_a_bad_scenario_named_by_an_experiment_gets_the_same_line_as_run(tmp_pat
     assert sweep_refused(tmp_path, capsys, exp) == line
 
 
+def test_a_bad_csv_structure_named_by_an_experiment_gets_the_same_line_as_validate(tmp_path, capsys):
+    (tmp_path / "p.csv").write_text("practice_code,pcn_code,ics_code,list_size\nA1,P1,I1,5000\nA1,P1,I1,6000\n")
+    bad = scenario(tmp_path, "network: {kind: csv, file: p.csv}\n", "csv.yaml")
+    line = refusal(["validate", bad], capsys)
+    exp = tmp_path / "e.yaml"
+    exp.write_text(f"name: probe\nscenarios: [{bad}]\n")
+    assert sweep_refused(tmp_path, capsys, exp) == line and "duplicate practice_code" in line
+
+
 def test_a_parameter_past_the_end_of_the_mandates_is_refused_at_load(tmp_path, capsys):
     race = SCENARIOS / "race.yaml"
     exp = tmp_path / "e.yaml"

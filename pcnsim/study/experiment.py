@@ -162,8 +162,8 @@ def load(path: str | Path) -> "tuple[Experiment, Path]":
 
     Everything is checked here, before any folder is made: the experiment's
     fields, each scenario (with the same one-line error as `pcnsim run` on that
-    file), that each parameter names a value of each scenario, and every
-    design point's resolved scenario.
+    file, and its CSV structure if it has one), that each parameter names a
+    value of each scenario, and every design point's resolved scenario.
     """
     path = Path(path)
     data = read_yaml(path, "an experiment file")
@@ -183,6 +183,10 @@ def load(path: str | Path) -> "tuple[Experiment, Path]":
         except (OSError, ValueError):
             pass  # reading it says what is wrong, in one line
         scenario = load_scenario(file)
+        if scenario.network.kind == "csv":  # its structure's files are part of it: checked now, not in a worker
+            from ..world.structure import load_csv
+
+            load_csv(scenario.network.file, scenario.network.edges_file)
         for key in experiment.parameters:
             problem = _field_problem(scenario, key, name)
             if problem:
