@@ -49,7 +49,10 @@ _SCHEMES = ("tcp", "tls", "ucx", "ws", "wss")
 
 
 def _port(text: str) -> int:
-    value = _non_negative(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
     if not 1 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"must be a port from 1 to 65535, got {value}")
     return value
@@ -82,10 +85,26 @@ def _scheduler(text: str) -> str:
     return text
 
 
-def _folder(text: str) -> str:
+def _place(text: str, *, folder: bool) -> str:
+    """Where outputs go, checked before any work is done: a folder, or (not `folder`) a file stem."""
     if not text.strip():
-        raise argparse.ArgumentTypeError("expected a folder, got an empty name")
+        raise argparse.ArgumentTypeError("expected a path, got an empty name")
+    path = Path(text)
+    try:
+        nearest = next((p for p in (path if folder else path.parent, *path.parents) if p.exists()), Path("."))
+        if not nearest.is_dir():
+            raise argparse.ArgumentTypeError(f"{nearest} is a file, not a folder")
+    except (OSError, ValueError) as exc:
+        raise argparse.ArgumentTypeError(f"cannot use {text!r} ({exc})") from None
     return text
+
+
+def _folder(text: str) -> str:
+    return _place(text, folder=True)
+
+
+def _stem(text: str) -> str:
+    return _place(text, folder=False)
 
 
 def _resolved(args):
@@ -285,9 +304,9 @@ def cmd_race(args) -> None:
     from .trainer.race import write_race
 
     seeded = {} if args.seed is None else {"seed": args.seed}
-    _note_first_compile()
-    print("running race and trust_first side by side ...", file=sys.stderr, flush=True)
-    with staged(Path(args.out), marker="race.png") as stage:
+    with staged(Path(args.out), marker="race.png") as stage:  # the options are all the input: checked
+        _note_first_compile()
+        print("running race and trust_first side by side ...", file=sys.stderr, flush=True)
         names = [path.name for path in write_race(stage, **seeded)]
     for name in names:
         print(f"wrote {Path(args.out) / name}")
@@ -334,7 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--outcome", action="append", help="outcome to plot (repeatable; default: the experiment's figure)")
     pl.add_argument("--by", help="colour lines by this design column (default: scenario)")
     pl.add_argument("--phase", action="store_true", help="heatmap of final means over the two varied parameters")
-    pl.add_argument("--out", type=_folder, help="file stem for the PNG and SVG (default: FOLDER/plot)")
+    pl.add_argument("--out", type=_stem, help="file stem for the PNG and SVG (default: FOLDER/plot)")
     pl.set_defaults(func=cmd_plot)
 
     se = sub.add_parser("sensitivity", help="Sobol or Morris indices over time of a finished sweep")
