@@ -1,20 +1,28 @@
-"""The trainer page in a real browser: headless Debian Chromium driven by Playwright.
+"""The trainer's server and page: real HTTP requests to a served page, and the page in headless Chromium.
 
-Starts the server as `pcnsim app` would (in a subprocess, on a free port), loads the page, and checks
-that it works offline (no request leaves this machine, no console error), that a control and the Step
-button change what is shown, and that play runs at about its default speed. Saves a screenshot to
-out/browser/app.png (or $PCNSIM_SCREENSHOT) and prints the start time and step rate.
+Every server is started as `pcnsim app` starts it (`serve` in a subprocess, on a free port), with GUARD
+installed first: it refuses every connection to an address that is not loopback, and every name lookup but
+`localhost`, and writes each one it refused to the server's log as a line starting with OUTBOUND. So a test
+sees any attempt of the server to reach another machine.
 
-Without /usr/bin/chromium (or the playwright package) the test is skipped, except on CI (CI set),
+The browser test loads the page and checks that it works offline (no request leaves this machine, no
+console error) and that a control, the Step button and Play change what is shown. It saves a screenshot
+to out/browser/app.png (or $PCNSIM_SCREENSHOT). How fast the page starts is measured in
+benchmarks/page_start.py, not here: every wait below has a ceiling (HANG) that only catches a hang.
+
+Without /usr/bin/chromium (or the playwright package) the browser test is skipped, except on CI (CI set),
 where it fails: there the browser is part of the setup.
 """
 
+import contextlib
+import ipaddress
 import os
 import re
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
@@ -22,12 +30,61 @@ from urllib.parse import urlparse
 import pytest
 
 from conftest import SCENARIOS
+from pcnsim.trainer import server as trainer_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 LOCAL = {"127.0.0.1", "localhost", "::1"}
+HANG = 300  # seconds: a loaded machine is slow, never this slow
+
+GUARD = """
+import ipaddress, socket, sys
+
+def _loopback(host):
+    try:
+        return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+def _literal(host):
+    try:
+        ipaddress.ip_address(str(host).split("%")[0])
+        return True
+    except ValueError:
+        return False
+
+def _refuse(what):
+    print(f"OUTBOUND {what}", file=sys.stderr, flush=True)
+    raise OSError(f"the test refuses outbound connections: {what}")
+
+_connect, _connect_ex, _getaddrinfo = socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo
+
+def connect(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6) and not _loopback(address[0]):
+        _refuse(address)
+    return _connect(self, address)
+
+def connect_ex(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6) and not _loopback(address[0]):
+        _refuse(address)
+    return _connect_ex(self, address)
+
+def getaddrinfo(host, *args, **kwargs):
+    if host is not None and host not in ("localhost", b"localhost") and not _literal(host):
+        _refuse(f"lookup of {host}")
+    return _getaddrinfo(host, *args, **kwargs)
+
+socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo = connect, connect_ex, getaddrinfo
+"""
+# Solara as it was served before the trainer's filter: its own app, its own logging.
+UNFILTERED = """
+import uvicorn.config
+import pcnsim.trainer.server as s
+s.only_the_page = lambda app, cdn_copy: app
+s.log_in_one_line = lambda: uvicorn.config.LOGGING_CONFIG
+"""
 
 
 def _missing() -> str | None:
@@ -65,54 +122,160 @@ def compiled():
     model.batch.pcn_outcomes()
 
 
-@pytest.fixture
-def server(tmp_path, compiled):
-    """`serve` in a subprocess on a free port; yields its address and when it was started."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+class Served:
+    """A server started by `start`: where to reach it, and its log so far."""
+
+    def __init__(self, url: str, log: Path) -> None:
+        self.url, self.log = url, log
+
+    def text(self) -> str:
+        return self.log.read_text()
+
+
+@contextlib.contextmanager
+def start(folder: Path, host: str = "127.0.0.1", before: str = ""):
+    """`serve(host, port)` in a subprocess with GUARD (and `before`) run first; yields a Served once it answers."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        s.bind((host, 0))
         port = s.getsockname()[1]
-    log_path = tmp_path / "server.log"
-    # Other work competing for the cores (under `pytest -n 2` the other worker keeps one core busy).
-    busy = os.getloadavg()[0] > (os.cpu_count() or 1) / 2
+    log_path = folder / f"server-{port}.log"
+    reach = "127.0.0.1" if ipaddress.ip_address(host).is_unspecified else host
+    url = f"http://{reach}:{port}/"
     with open(log_path, "w") as log:
-        started = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-c", f"from pcnsim.trainer.app import serve; serve('127.0.0.1', {port})"],
+        proc = subprocess.Popen([sys.executable, "-c", GUARD + before +
+                                 f"from pcnsim.trainer.server import serve; serve({host!r}, {port})"],
                                 cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
     try:
+        hang = time.monotonic() + HANG
         while True:
             try:
-                urllib.request.urlopen(url, timeout=2).read()
+                urllib.request.urlopen(url, timeout=5).read()
                 break
             except OSError:
-                if proc.poll() is not None or time.monotonic() > started + 30:
+                if proc.poll() is not None or time.monotonic() > hang:
                     pytest.fail(f"the server did not start (exit status {proc.poll()}): {log_path.read_text()[-2000:]}")
                 time.sleep(0.05)
-        yield url, started, busy
+        yield Served(url, log_path)
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
 
 
+def request(url: str, method: str = "GET") -> tuple[int, bytes]:
+    """Status and body of one HTTP request, whatever the status."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method=method), timeout=60) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    with start(tmp_path_factory.mktemp("served")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def unfiltered(tmp_path_factory):
+    with start(tmp_path_factory.mktemp("unfiltered"), before=UNFILTERED) as server:
+        yield server
+
+
+BLOCKED = [("GET", "_solara/cdn/vue@2.6.14/dist/vue.min.js"), ("GET", "_solara/cdn/anything"),
+           ("GET", "_solara/cdn/%2E%2E/%2E%2E/etc/passwd"), ("GET", "resourcez"), ("GET", "resourcez?verbose"),
+           ("GET", "readyz"), ("GET", "some/other/page"), ("POST", "_solara/api/evict/x")]
+
+
+def test_solara_unfiltered_reaches_out_shows_the_host_and_prints_tracebacks(unfiltered):
+    """What the filter is for, and that GUARD sees it: Solara's own app, as served before."""
+    assert request(unfiltered.url + "_solara/cdn/anything")[0] != 200
+    assert "OUTBOUND lookup of cdn.jsdelivr.net" in unfiltered.text()
+    status, body = request(unfiltered.url + "resourcez")
+    assert status == 200 and b"\"threads\"" in body and b"\"websockets\"" in body
+    before = len(unfiltered.text().splitlines())
+    assert request(unfiltered.url + "_solara/api/close/x", "POST")[0] == 500
+    time.sleep(1)
+    assert len(unfiltered.text().splitlines()) - before > 10  # a traceback
+
+
+def test_blocked_routes_answer_404_and_reach_nowhere(served):
+    for method, path in BLOCKED:
+        assert request(served.url + path, method)[0] == 404, path
+    assert "OUTBOUND" not in served.text()
+
+
+def test_the_page_and_its_assets_load(served):
+    status, page = request(served.url)
+    assert status == 200 and trainer_server.TITLE.encode() in page
+    assets = {urlparse(link).path for link in re.findall(rb'(?:src|href)="([^"]+)"', page)
+              if not link.startswith(b"http")}
+    assert any(path.startswith(b"/_solara/cdn/") for path in assets) and len(assets) >= 5
+    for path in assets:
+        status, body = request(served.url + path.decode().lstrip("/"))
+        assert status == 200 and body, path
+    assert "OUTBOUND" not in served.text()
+    assert "warning" not in served.text()  # served on loopback: no warning
+
+
+def test_an_error_is_logged_in_one_line(served):
+    before = served.text().splitlines()
+    assert request(served.url + "_solara/api/close/x", "POST")[0] == 500
+    time.sleep(1)
+    (line,) = served.text().splitlines()[len(before):]
+    assert line.startswith("error: POST /_solara/api/close/x: KeyError") and "session_id" in line
+
+
+@pytest.mark.parametrize("host, elsewhere", [("127.0.0.1", False), ("localhost", False), ("::1", False),
+                                             ("127.0.0.2", False), ("0.0.0.0", True), ("::", True),
+                                             ("192.0.2.2", True), ("10.1.2.3", True)])
+def test_which_hosts_serve_beyond_this_computer(host, elsewhere):
+    assert trainer_server.reachable_from_elsewhere(host) is elsewhere
+
+
+def _address_of_this_machine() -> str:
+    """A non-loopback IPv4 address of this machine, or 0.0.0.0 (every interface) if it has none."""
+    psutil = pytest.importorskip("psutil")
+    for addresses in psutil.net_if_addrs().values():
+        for a in addresses:
+            if a.family == socket.AF_INET and not ipaddress.ip_address(a.address).is_loopback:
+                return a.address
+    return "0.0.0.0"
+
+
+def test_a_host_beyond_this_computer_gets_a_warning(tmp_path):
+    host = _address_of_this_machine()
+    with start(tmp_path, host=host) as server:
+        status, _ = request(server.url)
+        first = server.text().splitlines()[0]
+    assert status == 200
+    assert first.startswith(f"warning: --host {host}: the page is served beyond this computer")
+    assert "OUTBOUND" not in server.text()
+
+
+@pytest.fixture
+def server(tmp_path, compiled):
+    with start(tmp_path) as served_page:
+        yield served_page
+
+
 def test_page_in_a_real_browser(browser, server):
-    url, started, busy = server  # the browser was opened first, as a trainer's would be
-    served = time.monotonic() - started
     errors, outside, failed = [], [], []
     page = browser.new_page(viewport={"width": 1400, "height": 960})
+    page.set_default_timeout(HANG * 1000)
     try:
         page.on("console", lambda m: m.type == "error" and errors.append(m.text))
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("request", lambda r: urlparse(r.url).hostname not in LOCAL and r.url.startswith("http")
                 and outside.append(r.url))
         page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
-        page.goto(url)
+        page.goto(server.url)
         week = page.locator(".pcn-week")
-        week.wait_for(timeout=30_000)
-        start_seconds = time.monotonic() - started
-        page.locator(".pcn-chart canvas").first.wait_for(timeout=15_000)  # ECharts loaded from the server
+        week.wait_for()
+        page.locator(".pcn-chart canvas").first.wait_for()  # ECharts loaded from the server
 
         def shown_week():
             return int(re.search(r"Week (\d+)", week.inner_text()).group(1))
@@ -132,28 +295,25 @@ def test_page_in_a_real_browser(browser, server):
         stakes = page.get_by_role("slider").nth(3)
         stakes.focus()
         stakes.press("ArrowRight")
-        page.get_by_text("Autonomy and income at stake: 0.4").wait_for(timeout=10_000)
+        page.get_by_text("Autonomy and income at stake: 0.4").wait_for()
         page.wait_for_function("document.querySelector('.pcn-week').innerText.startsWith('Week 0 ')")
-        page.get_by_text("Custom: everything at once").wait_for(timeout=10_000)
+        page.get_by_text("Custom: everything at once").wait_for()
 
         # the seed: type one, press Enter, the page says so
         seed = page.get_by_label(re.compile("^Seed"))
         seed.fill("7")
         seed.press("Enter")
-        page.get_by_text("seed 7", exact=True).wait_for(timeout=10_000)
+        page.get_by_text("seed 7", exact=True).wait_for()
 
-        # play at the default speed, measure the rate, then pause
-        from pcnsim.trainer.app import DEFAULT_SPEED, SPEEDS
-
+        # play: the weeks move on by themselves; pause: they stop
         page.get_by_role("button", name="Play").click()
-        page.wait_for_function("!document.querySelector('.pcn-week').innerText.startsWith('Week 0 ')")
-        w0, t0 = shown_week(), time.monotonic()
-        page.wait_for_timeout(3000)
-        w1, t1 = shown_week(), time.monotonic()
-        rate = (w1 - w0) / (t1 - t0)
+        page.wait_for_function("parseInt(document.querySelector('.pcn-week').innerText.split(' ')[1]) >= 3")
         page.get_by_role("button", name="Pause").click()
-        page.get_by_role("button", name="Play").wait_for(timeout=5_000)
-        page.wait_for_timeout(600)  # let a conflict flash show in the screenshot, if any
+        page.get_by_role("button", name="Play").wait_for()
+        page.wait_for_timeout(1500)  # a step under way at the pause is shown; then nothing moves
+        paused = shown_week()
+        page.wait_for_timeout(1500)  # three weeks at Normal speed, had it kept playing
+        assert shown_week() == paused
 
         shot = Path(os.environ.get("PCNSIM_SCREENSHOT", ROOT / "out" / "browser" / "app.png"))
         shot.parent.mkdir(parents=True, exist_ok=True)
@@ -161,13 +321,9 @@ def test_page_in_a_real_browser(browser, server):
     finally:
         page.close()
 
-    target = 1 / SPEEDS[DEFAULT_SPEED]
-    print(f"\npage start (server start to first render): {start_seconds:.1f} s ({served:.1f} s to serve); "
-          f"play at '{DEFAULT_SPEED}': {rate:.1f} weeks/s (target {target:.1f}); screenshot: {shot}")
+    print(f"\nscreenshot: {shot}")
     assert not outside, f"requests to other hosts: {outside}"
     assert not failed, f"failed requests: {failed}"
     assert not errors, f"console errors: {errors}"
-    # The promise is under 10 s; on a machine already busier than its cores (a loaded CI runner) allow twice that.
-    limit = 20 if busy else 10
-    assert start_seconds < limit, f"the page took {start_seconds:.1f} s to start (limit {limit} s)"
-    assert rate >= 0.5 * target, f"play ran at {rate:.1f} weeks a second, the default is {target:.1f}"
+    log = server.text()
+    assert "OUTBOUND" not in log and "error" not in log, log[-2000:]

@@ -1,21 +1,18 @@
 """The trainer's page: one PCN, or the same PCN under two settings side by side, week by week.
 
-Run it with `pcnsim app` (or `serve(host, port)` from Python) and open the address it prints.
+Run it with `pcnsim app` (or `serve(host, port)` from Python, in server.py) and open the address it prints.
 Built on Solara, as Mesa's SolaraViz is, with everything it needs served from this machine:
 the networks are drawn as SVG here, the curves by ECharts from Solara's local asset store.
 
 Reading order: the page's state (`Trainer`), how a network is drawn, the curves, the
-controls, the page itself, the explanation for the room, and `serve`.
+controls, the page itself, and the explanation for the room.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import socket
 import threading
 import time
-import warnings
 from pathlib import Path
 
 import markdown
@@ -23,15 +20,14 @@ import solara
 import solara.components.echarts
 import solara.lab
 
-from ..config import ScenarioError
 from ..outputs.stats import trailing_mean
-from . import settings as T
-
-TITLE = "It is not a race: a PCN trainer"
+from .drawing import CONFLICT, ENGAGEMENT, SIDE_COLOURS, elapsed, positions, trust_grey
+from .lockstep import Lockstep, PCNRun, practice_ties, practices
+from .server import TITLE, serve  # noqa: F401  (`pcnsim app` serves this page with it)
+from .settings import CONTROLS, DEFAULT_SEED, PRESETS, RACE, TRUST_FIRST, WEEKS, describe
 SPEEDS = {"Slow": 0.6, "Normal": 0.25, "Fast": 0.08}  # seconds between weeks when playing
 DEFAULT_SPEED = "Normal"
 SIDES = ("left", "right")
-ENGAGEMENT, CONFLICT = T.ENGAGEMENT, T.CONFLICT
 
 
 # ---------------------------------------------------------------- the page's state
@@ -39,8 +35,8 @@ ENGAGEMENT, CONFLICT = T.ENGAGEMENT, T.CONFLICT
 class Trainer:
     """Settings, seed and the PCNs on screen, stepped in lockstep. One per browser tab."""
 
-    def __init__(self, seed: int = T.DEFAULT_SEED, side_by_side: bool = True) -> None:
-        self.settings = {"left": solara.reactive(T.RACE), "right": solara.reactive(T.TRUST_FIRST)}
+    def __init__(self, seed: int = DEFAULT_SEED, side_by_side: bool = True) -> None:
+        self.settings = {"left": solara.reactive(RACE), "right": solara.reactive(TRUST_FIRST)}
         self.seed = solara.reactive(seed)
         self.side_by_side = solara.reactive(side_by_side)
         self.editing = solara.reactive("left")
@@ -51,9 +47,9 @@ class Trainer:
         self.pcns = solara.reactive(self._build())
         self.week = solara.reactive(0)  # the week on screen; every view redraws when it changes
 
-    def _build(self) -> T.Lockstep:
+    def _build(self) -> Lockstep:
         sides = SIDES if self.side_by_side.value else SIDES[:1]
-        return T.Lockstep([self.settings[s].value for s in sides], self.seed.value)
+        return Lockstep([self.settings[s].value for s in sides], self.seed.value)
 
     def reset(self) -> None:
         """Start again from week 0 with the current settings and seed."""
@@ -75,7 +71,7 @@ class Trainer:
         self.reset()
 
     def use_preset(self, side: str, preset: str) -> None:
-        self.settings[side].value = T.PRESETS[preset]
+        self.settings[side].value = PRESETS[preset]
         self.reset()
 
     def set_seed(self, seed) -> None:
@@ -102,50 +98,53 @@ FLASH_CSS = """
 """
 
 
-def network_svg(run: T.Run, size: int = 220) -> str:
+def network_svg(run: PCNRun, size: int = 220) -> str:
     """Practices as circles (area by list size, colour by engagement), ties by trust, this week's conflicts flashing."""
     model, st = run.model, run.model.state
-    x, y = zip(*((size / 2 * (1 + 0.72 * px), size / 2 * (1 - 0.72 * py)) for px, py in T.positions(len(st.list_size))))
+    shown = practices(model)
+    x, y = zip(*((size / 2 * (1 + 0.72 * px), size / 2 * (1 - 0.72 * py)) for px, py in positions(len(shown))))
     parts = [f'<svg class="pcn-network" viewBox="0 0 {size} {size}" width="{size}" height="{size}" '
              f'role="img" aria-label="{run.label} network at week {model.week}">']
-    for e, (i, j) in enumerate(zip(st.src.tolist(), st.dst.tolist())):
+    ties = [(int(e), int(st.src[e]), int(st.dst[e])) for e in practice_ties(model)]
+    for e, i, j in ties:
         trust = float(st.trust[e])
-        grey = round(255 * T.trust_grey(trust))
+        grey = round(255 * trust_grey(trust))
         parts.append(f'<line x1="{x[i]:.1f}" y1="{y[i]:.1f}" x2="{x[j]:.1f}" y2="{y[j]:.1f}" '
                      f'stroke="rgb({grey},{grey},{grey})" stroke-width="{1 + 9 * trust:.1f}" stroke-linecap="round">'
                      f'<title>Practices {i + 1} and {j + 1}: trust {trust:.2f}</title></line>')
-    for e, kind in run.flashes.items():
-        i, j = int(st.src[e]), int(st.dst[e])
+    for e, i, j in (tie for tie in ties if tie[0] in run.flashes):
+        kind = run.flashes[e]
         parts.append(f'<line class="pcn-flash {kind}" x1="{x[i]:.1f}" y1="{y[i]:.1f}" x2="{x[j]:.1f}" '
                      f'y2="{y[j]:.1f}" stroke="{CONFLICT[kind][0]}" stroke-width="9" stroke-linecap="round"/>')
-    for agent in sorted(model.agents, key=lambda a: a.index):
+    for agent in shown:
         i, (colour, words) = agent.index, ENGAGEMENT[agent.engagement]
-        r = 20 * math.sqrt(agent.list_size / 8000)
+        patients = float(st.list_size[i])
+        r = 20 * math.sqrt(patients / 8000)
         parts.append(f'<circle cx="{x[i]:.1f}" cy="{y[i]:.1f}" r="{r:.1f}" fill="{colour}" stroke="#fff" '
-                     f'stroke-width="2"><title>Practice {i + 1}: {agent.list_size:,.0f} patients, {words}</title>'
+                     f'stroke-width="2"><title>Practice {i + 1}: {patients:,.0f} patients, {words}</title>'
                      f'</circle><text x="{x[i]:.1f}" y="{y[i] + 4.5:.1f}" text-anchor="middle">{i + 1}</text>')
     return "".join(parts) + "</svg>"
 
 
-def facts(run: T.Run) -> list[tuple[str, str]]:
+def facts(run: PCNRun) -> list[tuple[str, str]]:
     """This week's numbers for the room, in plain words."""
-    o, m = run.model.outcomes, run.model
+    o, shown = run.model.outcomes, practices(run.model)
     agreement = "none yet" if math.isnan(o["agreement_share"]) else f"{o['agreement_share']:.0%}"
-    owning = sum(a.engagement == "ownership" for a in m.agents)
+    owning = sum(a.engagement == "ownership" for a in shown)
     return [("Milestones met", f"{o['milestones_met']} of {o['milestones_due']} due"),
             ("Trust", f"{o['mean_trust']:.2f} (0 to 1)"),
             ("Agreement", agreement),
             ("Meetings this week", f"{o['meetings']}"),
-            ("Own the work", f"{owning} of {len(m.agents)} practices")]
+            ("Own the work", f"{owning} of {len(shown)} practices")]
 
 
 @solara.component
-def NetworkCard(trainer: Trainer, side: str, run: T.Run, wide: bool):
+def NetworkCard(trainer: Trainer, side: str, run: PCNRun, wide: bool):
     """One PCN: the network, this week's numbers, and its meetings and conflicts (beside them when wide)."""
     trainer.week.value  # redraw every week
     rows = "".join(f"<tr><td>{name}</td><td><b>{value}</b></td></tr>" for name, value in facts(run))
     with solara.Card(margin=1):
-        solara.HTML(unsafe_innerHTML=f"<b>{run.label}</b>: {T.describe(run.settings).split(': ', 1)[1]}")
+        solara.HTML(unsafe_innerHTML=f"<b>{run.label}</b>: {describe(run.settings).split(': ', 1)[1]}")
         with solara.Columns([1, 1], gutters_dense=True) if wide else solara.Column(gap="0px"):
             solara.HTML(unsafe_innerHTML=f'<div style="display:flex; align-items:center; flex-wrap:wrap">'
                         f'<div style="flex: 0 0 220px">{network_svg(run)}</div>'
@@ -173,7 +172,7 @@ def chart(title: str, lines: list[tuple[str, list, str, str]], y_max=None, cross
     return {"animation": False, "title": {"text": title, "left": 4, "textStyle": {"fontSize": 13}},
             "tooltip": {"trigger": "axis"}, "legend": {"bottom": 0, "itemWidth": 18},
             "grid": {"left": 36, "right": 36, "top": 40, "bottom": 46},
-            "xAxis": {"type": "value", "min": 0, "max": T.WEEKS, "interval": 52, "name": "week",
+            "xAxis": {"type": "value", "min": 0, "max": WEEKS, "interval": 52, "name": "week",
                       "nameGap": 4, "nameTextStyle": {"fontSize": 10}},
             "yAxis": {"type": "value", "min": 0, "max": y_max}, "series": series}
 
@@ -199,7 +198,7 @@ def figure(option: dict, height: int):
 
 
 @solara.component
-def ConflictChart(run: T.Run, week: int, height: int):
+def ConflictChart(run: PCNRun, week: int, height: int):
     lines = [("meetings", trailing_mean(run.series("meetings")).tolist(), "#9e9e9e", "dashed")]
     lines += [(words.split(" (")[0], trailing_mean(run.series(f"conflict_{kind}")).tolist(), colour, "solid")
               for kind, (colour, words) in CONFLICT.items()]
@@ -214,11 +213,11 @@ def Curves(trainer: Trainer):
     cross = pcns.crossover()
 
     def lines(outcome):
-        return [(run.label, run.series(outcome), T.SIDE_COLOURS[i], "solid") for i, run in enumerate(pcns.runs)]
+        return [(run.label, run.series(outcome), SIDE_COLOURS[i], "solid") for i, run in enumerate(pcns.runs)]
 
     options = [
         chart("Milestones met on time", lines("milestones_met"), crossover=cross,
-              y_max=max(int(run.model.schedule.stage_exists.sum()) for run in pcns.runs)),
+              y_max=max(int(run.model.state.stage_exists.sum()) for run in pcns.runs)),
         chart("Trust between practices (average)", lines("mean_trust"), y_max=1),
         chart("Meetings ending in agreement (share)", lines("agreement_share"), y_max=1),
     ]
@@ -248,10 +247,10 @@ def Controls(trainer: Trainer):
     if trainer.side_by_side.value:
         solara.ToggleButtonsSingle(value=trainer.editing, values=list(SIDES), dense=True)
     settings = trainer.settings[side].value
-    preset = next((name for name, s in T.PRESETS.items() if s == settings), "Custom")
-    solara.Select(f"Settings of the {side} PCN", values=[*T.PRESETS, "Custom"], value=preset,
-                  on_value=lambda name: name in T.PRESETS and trainer.use_preset(side, name))
-    for c in T.CONTROLS:
+    preset = next((name for name, s in PRESETS.items() if s == settings), "Custom")
+    solara.Select(f"Settings of the {side} PCN", values=[*PRESETS, "Custom"], value=preset,
+                  on_value=lambda name: name in PRESETS and trainer.use_preset(side, name))
+    for c in CONTROLS:
         slider = solara.SliderInt if isinstance(getattr(settings, c.name), int) else solara.SliderFloat
         slider(f"{c.label}: {getattr(settings, c.name):g}", value=getattr(settings, c.name), min=c.low, max=c.high,
                step=c.step, on_value=lambda value, name=c.name: trainer.change(side, name, value))
@@ -270,7 +269,7 @@ def Legend():
                 style="font-size: 12px; margin: 4px 8px;")
 
 
-def race_words(pcns: T.Lockstep) -> str:
+def race_words(pcns: Lockstep) -> str:
     """Who is ahead on milestones met, and since when, in a line."""
     met = [run.series("milestones_met")[-1] for run in pcns.runs]
     if len(met) == 1:
@@ -288,7 +287,7 @@ def Simulation(trainer: Trainer):
     trainer.week.value  # redraw every week
     week = trainer.pcns.value.week
     with solara.Row(style={"align-items": "baseline"}):
-        solara.HTML(tag="span", unsafe_innerHTML=f"Week {week} <small>of {T.WEEKS} ({T.elapsed(week)})</small>",
+        solara.HTML(tag="span", unsafe_innerHTML=f"Week {week} <small>of {WEEKS} ({elapsed(week)})</small>",
                     attributes={"class": "pcn-week"}, style="font-size: 22px; font-weight: 600; margin: 0 8px;")
         solara.Text(f"seed {trainer.pcns.value.seed}", style={"color": "#666"})
         solara.Text(race_words(trainer.pcns.value), classes=["pcn-crossover"], style={"font-size": "15px"})
@@ -374,31 +373,3 @@ PCN; try a few. Move a control (for example the Clinical Director's style, or ho
 "what if?". Across many seeds the command `pcnsim compare scenarios/race.yaml scenarios/trust_first.yaml`
 gives averages with confidence intervals.
 """
-
-
-# ---------------------------------------------------------------- the server
-
-def serve(host: str = "127.0.0.1", port: int = 8765) -> None:
-    """Serve the page on http://host:port until interrupted (everything from this machine: no CDN, no telemetry).
-
-    Raises ScenarioError (one line for the user) if the address cannot be used.
-    """
-    try:
-        with socket.create_server((host, port)):
-            pass
-    except OSError as exc:
-        reason = (exc.strerror or str(exc)).split(" (while")[0]
-        raise ScenarioError(f"--host {host} --port {port}: cannot serve there ({reason})") from None
-    os.environ["SOLARA_APP"] = __name__
-    os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
-    import uvicorn
-    from solara.server import settings
-
-    warnings.filterwarnings("ignore", message="Cookies with samesite=none")  # plain http on localhost is fine
-
-    settings.main.mode = "production"
-    settings.telemetry.mixpanel_enable = False
-    settings.theme.title = TITLE
-    settings.theme.show_banner = False
-    print(f"pcnsim trainer: open http://{host}:{port} in a browser (Ctrl+C stops it)", flush=True)
-    uvicorn.run("solara.server.starlette:app", host=host, port=port, log_level="warning")

@@ -24,7 +24,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..outputs.stats import crossover, trailing_mean
-from . import settings as T
+from .drawing import CONFLICT, ENGAGEMENT, FLASHES, SIDE_COLOURS, elapsed, positions, trust_grey
+from .lockstep import Lockstep, PCNRun, practice_ties, practices
+from .settings import DEFAULT_SEED, RACE, TRUST_FIRST, WEEKS, describe
 
 EVERY = 2  # weeks between animation frames
 FPS = 12
@@ -40,19 +42,22 @@ CURVES = (
 
 @dataclass
 class Week:
-    """What one PCN looked like at the end of one week."""
+    """What one PCN's practices looked like at the end of one week (ties between practices only)."""
 
     trust: np.ndarray
     engagement: list[str]
-    flashes: dict[int, str]
+    flashes: dict[int, str]  # position in `trust` -> how the conflict there was handled
 
 
-def _run(seed: int, weeks: int) -> tuple[T.Lockstep, list[list[Week]]]:
-    pair = T.Lockstep([T.RACE, T.TRUST_FIRST], seed, weeks=weeks)
+def _run(seed: int, weeks: int) -> tuple[Lockstep, list[list[Week]]]:
+    pair = Lockstep([RACE, TRUST_FIRST], seed, weeks=weeks)
+
+    ties = [practice_ties(run.model) for run in pair.runs]
 
     def snapshot():
-        return [Week(run.model.state.trust.copy(), [a.engagement for a in sorted(run.model.agents,
-                     key=lambda a: a.index)], dict(run.flashes)) for run in pair.runs]
+        return [Week(run.model.state.trust[tie], [a.engagement for a in practices(run.model)],
+                     {k: run.flashes[e] for k, e in enumerate(tie.tolist()) if e in run.flashes})
+                for run, tie in zip(pair.runs, ties)]
 
     history = [snapshot()]
     while not pair.finished:
@@ -61,7 +66,7 @@ def _run(seed: int, weeks: int) -> tuple[T.Lockstep, list[list[Week]]]:
     return pair, history
 
 
-def _series(run: T.Run, outcome: str) -> np.ndarray:
+def _series(run: PCNRun, outcome: str) -> np.ndarray:
     values = run.series(outcome)
     return trailing_mean(values) if outcome.startswith("conflict_") else np.asarray(values, dtype=float)
 
@@ -69,7 +74,7 @@ def _series(run: T.Run, outcome: str) -> np.ndarray:
 class Drawing:
     """One figure, redrawn for each frame by updating its artists."""
 
-    def __init__(self, pair: T.Lockstep, history: list[list[Week]]) -> None:
+    def __init__(self, pair: Lockstep, history: list[list[Week]]) -> None:
         self.pair, self.history = pair, history
         self.moving: list = []  # artists redrawn each frame, in drawing order, over a saved background
         self.background = None
@@ -88,19 +93,20 @@ class Drawing:
 
     def _network(self, ax, k: int) -> dict:
         run = self.pair.runs[k]
-        st = run.model.state
-        xy = np.array(T.positions(len(st.list_size)))
-        ends = np.stack([xy[st.src], xy[st.dst]], axis=1)
+        st, tie = run.model.state, practice_ties(run.model)
+        n = len(practices(run.model))
+        xy = np.array(positions(n))
+        ends = np.stack([xy[st.src[tie]], xy[st.dst[tie]]], axis=1)
         ax.set_xlim(-1.45, 1.45)
         ax.set_ylim(-1.3, 1.3)
         ax.set_aspect("equal")
         ax.axis("off")
-        ax.set_title(f"{run.label}: {T.describe(run.settings).split(': ', 1)[1]}", fontsize=12,
-                     color=T.SIDE_COLOURS[k], fontweight="bold")
+        ax.set_title(f"{run.label}: {describe(run.settings).split(': ', 1)[1]}", fontsize=12,
+                     color=SIDE_COLOURS[k], fontweight="bold")
         ties = LineCollection(ends, capstyle="round", zorder=1)
         flashes = LineCollection(np.zeros((0, 2, 2)), capstyle="round", linewidths=9, alpha=0.75, zorder=2)
         self._moves(ax.add_collection(ties), ax.add_collection(flashes))
-        sizes = 900 * st.list_size / 8000
+        sizes = 900 * st.list_size[:n] / 8000
         nodes = self._moves(ax.scatter(xy[:, 0], xy[:, 1], s=sizes, edgecolors="white", linewidths=2, zorder=3))
         for i, (x, y) in enumerate(xy):
             self._moves(ax.text(x, y, str(i + 1), ha="center", va="center", color="white", fontsize=11,
@@ -111,7 +117,7 @@ class Drawing:
     def _curve(self, ax, outcome: str, title: str) -> dict:
         lines = []
         for k, run in enumerate(self.pair.runs):
-            (line,) = ax.plot([], [], color=T.SIDE_COLOURS[k], linewidth=2.2, label=run.label)
+            (line,) = ax.plot([], [], color=SIDE_COLOURS[k], linewidth=2.2, label=run.label)
             lines.append(self._moves(line))
         top = max(np.nanmax(_series(run, outcome)) for run in self.pair.runs)
         ax.set_xlim(0, self.pair.weeks)
@@ -133,29 +139,29 @@ class Drawing:
         return artists[0]
 
     def _legend(self) -> None:
-        handles = [Patch(facecolor=colour, label=words) for colour, words in T.ENGAGEMENT.values()]
+        handles = [Patch(facecolor=colour, label=words) for colour, words in ENGAGEMENT.values()]
         handles += [Line2D([], [], color=colour, linewidth=4, label=words.split(" (")[0])
-                    for colour, words in T.CONFLICT.values()]
-        handles += [Line2D([], [], color=str(T.trust_grey(0.9)), linewidth=6, label="thick, dark tie: high trust")]
+                    for colour, words in CONFLICT.values()]
+        handles += [Line2D([], [], color=str(trust_grey(0.9)), linewidth=6, label="thick, dark tie: high trust")]
         self.fig.legend(handles=handles, loc="lower center", ncol=7, fontsize=9, frameon=False,
                         bbox_to_anchor=(0.5, 0.0))
 
     def show(self, week: int, since: int) -> None:
         """Draw the state at `week`, flashing the conflicts of the weeks after `since`."""
-        self.title.set_text(f"It is not a race · week {week} ({T.elapsed(week)})")
+        self.title.set_text(f"It is not a race · week {week} ({elapsed(week)})")
         for k, (net, run) in enumerate(zip(self.networks, self.pair.runs)):
             state = self.history[week][k]
-            greys = [str(T.trust_grey(t)) for t in state.trust]
+            greys = [str(trust_grey(t)) for t in state.trust]
             net["ties"].set_color(greys)
             net["ties"].set_linewidths(0.8 + 7 * state.trust)
             worst: dict[int, str] = {}
             for past in self.history[since + 1:week + 1]:
                 for e, kind in past[k].flashes.items():
-                    if T.FLASHES.index(kind) >= T.FLASHES.index(worst.get(e, "productive")):
+                    if FLASHES.index(kind) >= FLASHES.index(worst.get(e, "productive")):
                         worst[e] = kind
             net["flashes"].set_segments([net["ends"][e] for e in worst])
-            net["flashes"].set_color([T.CONFLICT[kind][0] for kind in worst.values()])
-            net["nodes"].set_facecolor([T.ENGAGEMENT[e][0] for e in state.engagement])
+            net["flashes"].set_color([CONFLICT[kind][0] for kind in worst.values()])
+            net["nodes"].set_facecolor([ENGAGEMENT[e][0] for e in state.engagement])
             met, due = run.series("milestones_met")[week], run.series("milestones_due")[week]
             owning = state.engagement.count("ownership")
             net["facts"].set_text(f"milestones met {met} of {due} due · trust {state.trust.mean():.2f} · "
@@ -203,7 +209,7 @@ def _gif(frames: list[np.ndarray], path: Path, hold: int) -> None:
               for image in images]
     frames = [np.asarray(image) for image in images]
     # one palette for every frame, from a sample of frames and swatches of the key colours (flashes are rare)
-    keys = [*T.SIDE_COLOURS] + [c for c, _ in T.ENGAGEMENT.values()] + [c for c, _ in T.CONFLICT.values()]
+    keys = [*SIDE_COLOURS] + [c for c, _ in ENGAGEMENT.values()] + [c for c, _ in CONFLICT.values()]
     swatches = [np.full((40, width, 3), [int(c[i:i + 2], 16) for i in (1, 3, 5)], np.uint8) for c in keys]
     sample = Image.fromarray(np.concatenate(frames[:: max(1, len(frames) // 8)] + [frames[-1]] + swatches, axis=0))
     palette = sample.quantize(colors=255, method=Image.Quantize.MEDIANCUT)
@@ -225,7 +231,7 @@ def _mp4(frames: list[np.ndarray], path: Path, ffmpeg: str, hold: int) -> None:
     raise RuntimeError(f"ffmpeg could not write {path}: {done.stderr.decode(errors='replace').strip()[-300:]}")
 
 
-def write_race(out: Path, seed: int = T.DEFAULT_SEED, *, weeks: int = T.WEEKS, every: int = EVERY) -> list[Path]:
+def write_race(out: Path, seed: int = DEFAULT_SEED, *, weeks: int = WEEKS, every: int = EVERY) -> list[Path]:
     """Run Race and Trust first on one seed and write the animation and the still; return the files written."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

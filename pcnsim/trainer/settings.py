@@ -1,53 +1,45 @@
-"""The trainer's controls, what they mean as scenario parameters, and PCNs stepped in lockstep.
+"""What a trainer can change about a PCN, what it means as scenario parameters, and the two presets.
 
-Shared by the web page (app.py) and the slides (race.py). A `Settings` is what a
-trainer can move; `overrides(settings)` turns it into ordinary `--set` overrides
-of the default scenario, so every difference between two PCNs on screen comes
-from parameters. The presets reproduce the two scenario files exactly:
-`RACE` gives scenarios/race.yaml and `TRUST_FIRST` gives scenarios/trust_first.yaml
-(apart from their names), run for run.
+A `Settings` is what a trainer can move; `scenario(settings)` is scenarios/race.yaml with the settings
+applied as ordinary `--set` overrides, so every difference between two PCNs on screen comes from
+parameters. The national load (the mandate streams) is read from the scenario files, not restated here:
+pace 0 takes the specifications on as race.yaml does, pace 1 as trust_first.yaml does, and the presets
+`RACE` and `TRUST_FIRST` are those two files seen through the controls, reproducing them run for run.
+The two files are shipped inside the package (pcnsim/trainer/scenarios links to the repository's).
 """
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, replace
+from pathlib import Path
 
-import numpy as np
-import pandas as pd
+from ..config import Scenario, ScenarioError, apply_overrides, load, validate
 
-from ..config import Scenario, apply_overrides, validate
-from ..engine import state as engine
-from ..model import PCNModel
-from ..outputs.stats import crossover
-
+SCENARIOS = Path(__file__).with_name("scenarios")
 DEFAULT_SEED = 20  # a PCN in which the race is ahead at six months and behind by two years (see docs/TRAINERS.md)
-WEEKS = 260
-SPECIFICATIONS = 5  # the national service specifications (as in the scenario files)
-SPEC_EFFORT, BACKGROUND_EFFORT = 14.0, 8.0  # practice-weeks of work at the standard load
+# What pace and deadlines decide about the first mandate stream (the service specifications).
+TIMING = ("kind", "start_week", "first_wave", "span_weeks", "lead_weeks")
+# The settings that describe the practices and their leader, and the scenario field each one sets.
+PEOPLE = {"autonomy_stakes": "practices.stakes.mean", "value_diversity": "practices.value_spread",
+          "facilitation": "leadership.facilitation", "shared_history": "network.history_years.mean"}
 
 
 @dataclass(frozen=True)
 class Settings:
     """What the trainer can change about a PCN (see CONTROLS for the meaning of each)."""
 
-    mandate_pressure: float = 1.0
-    pace: float = 0.0
-    deadline_months: int = 6
-    autonomy_stakes: float = 0.3
-    value_diversity: float = 0.15
-    facilitation: float = 0.5
-    shared_history: float = 3.0
+    mandate_pressure: float
+    pace: float
+    deadline_months: int
+    autonomy_stakes: float
+    value_diversity: float
+    facilitation: float
+    shared_history: float
 
     def with_value(self, name: str, value) -> "Settings":
         kind = type(getattr(self, name))
         return replace(self, **{name: kind(value)})
-
-
-RACE = Settings(pace=0.0, deadline_months=6)
-TRUST_FIRST = Settings(pace=1.0, deadline_months=12)
-PRESETS = {"Race": RACE, "Trust first": TRUST_FIRST}
 
 
 @dataclass(frozen=True)
@@ -84,6 +76,88 @@ def _round(x: float) -> int:
     return int(math.floor(x + 0.5))
 
 
+def _weeks(months: int) -> int:
+    return _round(months * 52 / 12)
+
+
+def _read(path: Path) -> Scenario:
+    try:
+        return load(path)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{exc} (the trainer's presets are read from it)") from None
+
+
+def _phasing(path: Path, scenario: Scenario) -> tuple[int, int, int]:
+    """The specifications' start week, how many come after the first wave, and over how many weeks."""
+    if not scenario.mandates:
+        raise ScenarioError(f"{path}: mandates: the trainer needs the specifications as the first stream")
+    first = scenario.mandates[0]
+    if first.kind == "step":  # all at once: a phased stream with everything in its first wave
+        return first.start_week, 0, 0
+    if first.kind == "phased":
+        return first.start_week, first.count - first.first_wave, first.span_weeks
+    raise ScenarioError(f"{path}: mandates.0.kind: the trainer paces the specifications as 'step' or 'phased', "
+                        f"not {first.kind!r}")
+
+
+def _months(path: Path, scenario: Scenario) -> int:
+    weeks = scenario.mandates[0].lead_weeks
+    months = _round(weeks * 12 / 52)
+    if _weeks(months) != weeks:
+        raise ScenarioError(f"{path}: mandates.0.lead_weeks: the trainer's deadlines are whole months; {weeks} weeks "
+                            f"is not (e.g. {_weeks(months)} weeks is {months} months)")
+    return months
+
+
+def _flat(data, key: str = "") -> dict:
+    """A nested scenario dump as {dotted.key: value}."""
+    if isinstance(data, (dict, list)):
+        items = data.items() if isinstance(data, dict) else enumerate(data)
+        return {k: v for part, value in items for k, v in _flat(value, f"{key}{part}.").items()}
+    return {key.rstrip("."): data}
+
+
+def _one_pcn(files: dict[Path, Scenario]) -> None:
+    """Refuse scenario files that differ in more than what the controls move: the page shows one PCN, one load."""
+    moved = {"name", "description", "seed", *PEOPLE.values(), *(f"mandates.0.{field}" for field in TIMING)}
+    (first, a), (second, b) = ((path, _flat(s.model_dump(mode="json"))) for path, s in files.items())
+    for key in sorted(a.keys() | b.keys()):
+        if key not in moved and a.get(key) != b.get(key):
+            raise ScenarioError(f"{second}: {key} is {b.get(key)!r} but {a.get(key)!r} in {first}: the trainer shows "
+                                "one PCN under one national load, so the two files may differ only in the "
+                                "specifications' timing and deadlines and in what the controls set")
+
+
+def _preset(path: Path, scenario: Scenario, pace: float) -> Settings:
+    fields = _flat(scenario.model_dump(mode="json"))
+    return Settings(mandate_pressure=1.0, pace=pace, deadline_months=_months(path, scenario),
+                    **{name: fields[field] for name, field in PEOPLE.items()})
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What the trainer's scenarios are built on, read from a folder holding race.yaml and trust_first.yaml."""
+
+    race: Scenario  # everything the controls do not move, the national load included
+    phasing: tuple[tuple[int, int, int], tuple[int, int, int]]  # the specifications' phasing at pace 0 and 1
+    presets: dict[str, Settings]
+
+
+def read_basis(folder: Path) -> Basis:
+    """The two scenario files as the trainer's basis; ScenarioError (one line) if one is missing or they disagree."""
+    paths = folder / "race.yaml", folder / "trust_first.yaml"
+    race, first = files = [_read(path) for path in paths]
+    _one_pcn(dict(zip(paths, files)))
+    return Basis(race, (_phasing(paths[0], race), _phasing(paths[1], first)),
+                 {"Race": _preset(paths[0], race, pace=0.0), "Trust first": _preset(paths[1], first, pace=1.0)})
+
+
+BASIS = read_basis(SCENARIOS)
+PRESETS = BASIS.presets
+RACE, TRUST_FIRST = PRESETS["Race"], PRESETS["Trust first"]
+WEEKS = BASIS.race.steps
+
+
 def describe(settings: Settings) -> str:
     """One line in plain words, e.g. 'everything at once, 6-month deadlines'."""
     preset = next((name for name, s in PRESETS.items() if s == settings), None)
@@ -93,127 +167,22 @@ def describe(settings: Settings) -> str:
     return f"{preset}: {text}" if preset else f"Custom: {text}"
 
 
-def overrides(settings: Settings) -> list[str]:
-    """The settings as `dotted.key=value` overrides of the default scenario (as `pcnsim run --set`)."""
+def overrides(settings: Settings, basis: Basis = BASIS) -> list[str]:
+    """The settings as `dotted.key=value` overrides of race.yaml (as `pcnsim run --set`)."""
     s = settings
-    specifications = {
-        # pace 0: all five arrive in week 0; pace 1: six months first, two in year one, three over three years
-        "kind": "phased",
-        "count": SPECIFICATIONS,
-        "total_effort": SPEC_EFFORT * s.mandate_pressure,
-        "start_week": _round(26 * s.pace),
-        "first_wave": SPECIFICATIONS - _round(3 * s.pace),
-        "span_weeks": _round(156 * s.pace),
-        "lead_weeks": _round(s.deadline_months * 52 / 12),
-        "milestones": 4,
-    }
-    background = {"kind": "constant", "count": 10, "total_effort": BACKGROUND_EFFORT * s.mandate_pressure,
-                  "span_weeks": 240, "lead_weeks": 26, "milestones": 2}
-    spread = Scenario()  # the defaults keep their spread (sd) around the mean the trainer sets
-    return [
-        f"steps={WEEKS}",
-        f"mandates={json.dumps([specifications, background])}",
-        f"practices.stakes={{mean: {s.autonomy_stakes:g}, sd: {spread.practices.stakes.sd:g}}}",
-        f"practices.value_spread={s.value_diversity:g}",
-        f"leadership.facilitation={s.facilitation:g}",
-        f"network.history_years={{mean: {s.shared_history:g}, sd: {spread.network.history_years.sd:g}}}",
-    ]
+    # pace runs from race.yaml's way of taking the specifications on (0) to trust_first.yaml's (1)
+    start, later, span = (_round(a + s.pace * (b - a)) for a, b in zip(*basis.phasing))
+    count = basis.race.mandates[0].count
+    timing = {"kind": "phased", "start_week": start, "first_wave": count - later, "span_weeks": span,
+              "lead_weeks": _weeks(s.deadline_months)}
+    return [*(f"mandates.0.{field}={value}" for field, value in timing.items()),
+            *(f"mandates.{i}.total_effort={stream.total_effort * s.mandate_pressure!r}"
+              for i, stream in enumerate(basis.race.mandates)),
+            *(f"{field}={getattr(s, name):g}" for name, field in PEOPLE.items())]
 
 
-def scenario(settings: Settings, name: str = "trainer") -> Scenario:
-    """A validated scenario: the defaults with the settings' overrides."""
-    data = apply_overrides({"name": name}, overrides(settings), "trainer settings")
+def scenario(settings: Settings, name: str = "trainer", basis: Basis = BASIS) -> Scenario:
+    """A validated scenario: race.yaml with the settings' overrides."""
+    data = apply_overrides({**basis.race.model_dump(mode="json"), "name": name}, overrides(settings, basis),
+                           "trainer settings")
     return validate(data, "trainer settings")
-
-
-# How the app and the slides draw a PCN: colour and plain words by engagement, and by how a conflict was handled.
-ENGAGEMENT = {
-    "ownership": ("#1f5fa8", "owns the PCN's work"),
-    "compliance": ("#a9cbe8", "goes along with it"),
-    "disengaged": ("#d9d9d9", "has disengaged (burnt out)"),
-}
-CONFLICT = {
-    "productive": ("#2e9e44", "talked through"),
-    "avoided": ("#8e44ad", "left unsaid (tension builds)"),
-    "destructive": ("#d62728", "a row: trust fell"),
-}
-FLASHES = tuple(CONFLICT)  # mildest first
-SIDE_COLOURS = ("#d95f02", "#1b7f79")  # curves of the first (left) and second (right) PCN
-
-
-def elapsed(week: int) -> str:
-    """Time since the start in plain words: '6 months in', '1 year, 3 months in'."""
-    years, months = divmod(week * 12 // 52, 12)
-    if not (years or months):
-        return "the first month"
-    parts = ([f"{years} year{'s' * (years != 1)}"] if years else []) + (
-        [f"{months} month{'s' * (months != 1)}"] if months or not years else [])
-    return ", ".join(parts) + " in"
-
-
-def positions(n: int) -> list[tuple[float, float]]:
-    """Practices on a unit circle, practice 1 at the top, clockwise (y up)."""
-    return [(math.cos(math.pi / 2 - 2 * math.pi * i / n), math.sin(math.pi / 2 - 2 * math.pi * i / n))
-            for i in range(n)]
-
-
-def trust_grey(trust: float) -> float:
-    """Grey level of a tie (1 white, 0 black): darker with more trust."""
-    return (215 - 175 * trust) / 255
-
-
-
-def conflict_flashes(model: PCNModel) -> dict[int, str]:
-    """Ties on which a conflict was handled at their latest meeting this week, and how."""
-    kinds = {engine.PRODUCTIVE: "productive", engine.AVOIDED: "avoided", engine.DESTRUCTIVE: "destructive"}
-    last = model.state.last_meeting
-    return {int(e): kinds[int(last[e])] for e in np.flatnonzero(last >= engine.PRODUCTIVE)}
-
-
-class Run:
-    """One PCN under one setting, stepped week by week, remembering where conflict showed."""
-
-    def __init__(self, settings: Settings, seed: int, label: str) -> None:
-        self.settings, self.label = settings, label
-        self.model = PCNModel(scenario(settings, label), seed=seed)
-        self.flashes: dict[int, str] = {}  # edge index -> kind, for the latest week
-
-    def step(self) -> None:
-        self.model.step()
-        self.flashes = conflict_flashes(self.model)
-
-    def series(self, outcome: str) -> list:
-        """An outcome's values from week 0 to now."""
-        return self.model.series(outcome)
-
-
-class Lockstep:
-    """The same PCN (same seed) under one or more settings, stepped together."""
-
-    def __init__(self, settings: list[Settings], seed: int, labels: list[str] | None = None,
-                 weeks: int = WEEKS) -> None:
-        labels = labels or [describe(s).split(":")[0] for s in settings]
-        if len(labels) == 2 and labels[0] == labels[1]:
-            labels = [f"{labels[0]} (left)", f"{labels[1]} (right)"]
-        self.seed, self.weeks = int(seed), weeks
-        self.runs = [Run(s, self.seed, label) for s, label in zip(settings, labels)]
-
-    @property
-    def week(self) -> int:
-        return self.runs[0].model.week
-
-    @property
-    def finished(self) -> bool:
-        return self.week >= self.weeks
-
-    def step(self) -> None:
-        if not self.finished:
-            for run in self.runs:
-                run.step()
-
-    def crossover(self) -> int | None:
-        """Week from which the second PCN has stayed ahead of the first on milestones met (so far)."""
-        if len(self.runs) < 2 or self.week == 0:
-            return None
-        first, second = (pd.Series(run.series("milestones_met")) for run in self.runs[:2])
-        return crossover(first, second)
