@@ -256,7 +256,7 @@ def stage_sweep_phases(p: dict) -> dict:
     difference is the workers' start); the summary and its CSV; the figure.
     """
     start = time.perf_counter()
-    from pcnsim import cli
+    from pcnsim.outputs.figures import sweep_figure
     from pcnsim.study import sweep
     from pcnsim.study import experiment as experiments
 
@@ -274,7 +274,7 @@ def stage_sweep_phases(p: dict) -> dict:
     summary.to_csv(out / "cold" / "summary.csv", index=False)
     phases["summary_s"] = time.perf_counter() - start
     start = time.perf_counter()
-    cli._sweep_figure(out / "cold", experiment, table, summary)
+    sweep_figure(experiment, table, summary, out / "cold" / "figure")
     phases["figure_s"] = time.perf_counter() - start
     return phases
 

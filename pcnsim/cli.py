@@ -132,7 +132,7 @@ def _checked_structure(scenario, source) -> str:
 def cmd_run(args) -> None:
     from .outputs.figures import outcomes_figure
     from .outputs.files import staged
-    from .outputs.tables import agents_table, edges_table
+    from .outputs.tables import agents_table, edges_table, ics_table
 
     scenario = _resolved(args)
     _checked_structure(scenario, args.scenario)
@@ -144,7 +144,8 @@ def cmd_run(args) -> None:
     print(f"{scenario.name}: {world.n} practices in {world.n_pcns} PCN(s) in {world.n_systems} ICS(s), "
           f"{scenario.steps} weeks, seed {scenario.seed}", flush=True)
     timeseries = _run_with_progress(model, scenario.steps)
-    tables = {"timeseries.csv": timeseries, "pcns.csv": model.pcn_table(), "ics.csv": model.ics_table(),
+    pcns = model.pcn_table()
+    tables = {"timeseries.csv": timeseries, "pcns.csv": pcns, "ics.csv": ics_table(pcns),
               "agents.csv": agents_table(model), "edges.csv": edges_table(model)}
     with staged(Path(args.out), marker="scenario.yaml") as stage:
         for name, table in tables.items():
@@ -372,15 +373,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _kernels_cached() -> bool:
-    """Whether the engine's compiled kernels are already in numba's cache."""
-    cache = Path(__file__).parent / "engine" / "__pycache__"
-    return any(cache.glob("kernels.step-*.nbi"))
-
-
 def _note_first_compile() -> None:
     """Say why the first run after an install is slow; called once the input is valid, before the first kernel."""
-    if not _kernels_cached():
+    from .engine.jit import cache_ready
+
+    if not cache_ready():
         print("compiling the model's kernels (first run after install, about a minute; cached afterwards)...",
               file=sys.stderr, flush=True)
 

@@ -20,7 +20,6 @@ from .config import Scenario
 from .engine.batch import Batch
 from .engine.outcomes import COUNTS, OUTCOMES, PCN_OUTCOMES
 from .engine.view import View
-from .outputs.tables import ics_table
 from .world.build import build
 
 
@@ -111,10 +110,6 @@ class PCNModel(mesa.Model):
             frame.insert(4, "population", np.bincount(s.pcn, self.state.list_size[: s.n], s.n_pcns))
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
-
-    def ics_table(self) -> pd.DataFrame:
-        """The per-PCN table rolled up to integrated care systems: counts summed, the rest practice-weighted."""
-        return ics_table(self.pcn_table())
 
 
 def _typed(name: str, value: float) -> int | float:
