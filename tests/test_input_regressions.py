@@ -280,3 +280,12 @@ def test_exponent_numbers_read_as_numbers_and_strings_that_look_like_them_read_b
     assert first.name == "1e3" and first.values.convergence == 0.1
     again = scenario(tmp_path, dump(first), "again.yaml")
     assert load(again) == first
+
+
+def test_a_bad_csv_structure_leaves_no_output_folder(tmp_path, capsys):
+    # Fails until the CLI reads a scenario's CSV structure before it makes --out (pcnsim/cli.py, cmd_run).
+    (tmp_path / "p.csv").write_text("practice_code,pcn_code,ics_code,list_size\nA1,P1,I1,5000\nA1,P1,I1,6000\n")
+    path = scenario(tmp_path, "network: {kind: csv, file: p.csv}\nsteps: 2\n")
+    line = run_refused(tmp_path, capsys, path)
+    assert "duplicate practice_code" in line
+    assert not (tmp_path / "out").exists(), "an empty output folder was left behind"
