@@ -116,7 +116,7 @@ def _resolved(args):
     return load(args.scenario, overrides)
 
 
-def _checked_structure(scenario, source) -> str:
+def _checked_structure(scenario) -> str:
     """Read a csv structure's files (they are part of the input) and describe the structure."""
     net = scenario.network
     if net.kind == "csv":
@@ -135,7 +135,7 @@ def cmd_run(args) -> None:
     from .outputs.tables import agents_table, edges_table, ics_table
 
     scenario = _resolved(args)
-    _checked_structure(scenario, args.scenario)
+    _checked_structure(scenario)
     _note_first_compile()
     from .model import PCNModel
 
@@ -173,7 +173,7 @@ def _run_with_progress(model, steps: int):
 
 def cmd_validate(args) -> None:
     scenario = load(args.scenario)
-    size = _checked_structure(scenario, args.scenario)
+    size = _checked_structure(scenario)
     print(f"{args.scenario}: ok ({scenario.name}: {size}, {scenario.steps} steps, "
           f"{len(scenario.mandates)} mandate stream(s))")
 
@@ -189,8 +189,8 @@ def cmd_compare(args) -> None:
     if first.steps != second.steps:
         raise ScenarioError(f"{args.second}: steps: must equal {args.first}'s steps ({first.steps}) to compare; "
                             "use --steps")
-    for scenario, path in ((first, args.first), (second, args.second)):
-        _checked_structure(scenario, path)
+    for scenario in (first, second):
+        _checked_structure(scenario)
     _note_first_compile()
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     runs, labels = [], []
