@@ -3,7 +3,6 @@
 The real page in a real browser is tested in test_browser.py.
 """
 
-import shutil
 import time
 
 import ipyvuetify as v

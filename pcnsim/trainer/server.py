@@ -134,4 +134,5 @@ def serve(host: str = "127.0.0.1", port: int = 8765) -> None:
     from solara.server.starlette import app
 
     print(f"pcnsim trainer: open http://{host}:{port} in a browser (Ctrl+C stops it)", flush=True)
-    uvicorn.run(only_the_page(app, Path(settings.assets.proxy_cache_dir)), host=host, port=port, log_config=log_in_one_line(), log_level="warning")
+    uvicorn.run(only_the_page(app, Path(settings.assets.proxy_cache_dir)), host=host, port=port,
+                log_config=log_in_one_line(), log_level="warning")
