@@ -294,7 +294,7 @@ def cmd_sensitivity(args) -> None:
 
 
 def cmd_app(args) -> None:
-    from .trainer.app import serve
+    from .trainer.server import serve
 
     _note_first_compile()
     serve(args.host, args.port)

@@ -29,11 +29,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import ValidationError
 
 from .. import __version__
-from ..config import Scenario, ScenarioError
+from ..config import Scenario, ScenarioError, safe_yaml
 from ..outputs.files import clear_staging, file_sha256, locked, make_folder, sha256, write_bytes, write_text
 from .experiment import Experiment, design_table
 
@@ -263,7 +262,7 @@ def run(experiment: Experiment, out: Path, *, folder: Path = Path("."), workers:
         write_bytes(out / "runs.parquet", runs)
         summary = summarise(out, table, experiment.outcomes).to_csv(index=False).encode("utf-8")
         write_bytes(out / "summary.csv", summary)
-        described = yaml.safe_dump(experiment.model_dump(mode="json"), sort_keys=False).encode("utf-8")
+        described = safe_yaml.dump(experiment.model_dump(mode="json")).encode("utf-8")
         write_bytes(out / "experiment.yaml", described)
         _write_manifest(out, current, {"runs.parquet": sha256(runs), "summary.csv": sha256(summary),
                                        "experiment.yaml": sha256(described)})
