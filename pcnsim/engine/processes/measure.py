@@ -21,20 +21,21 @@ EVERY = np.ones(len(NATIONAL), np.bool_)  # `wanted` when every outcome is recor
 
 
 @kernel
-def practice_sums(partner, members, b, who, classes):
+def practice_sums(partner, engaged, ownership, capacity_, pressure_, burnout_, time_lost, b, who, classes):
     """Over the practices among members `who` (partners aside), in that order: how many, how many in each
-    engagement class (into `classes`), and their summed capacity, pressure, burnout and relationship time lost."""
+    engagement class (into `classes`), and their summed capacity, pressure, burnout and relationship time lost.
+    Plain arrays, not the Members group: a namedtuple argument costs about 300 ns a call, once per run-week here."""
     classes[:] = 0
     practices, capacity, pressure, burnout, lost = 0, 0.0, 0.0, 0.0, 0.0
     for i in who:
         if partner[b, i]:
             continue
         practices += 1
-        classes[engagement(members.engaged[b, i], members.ownership[b, i])] += 1
-        capacity += members.capacity[b, i]
-        pressure += members.pressure[b, i]
-        burnout += members.burnout[b, i]
-        lost += members.time_lost[b, i]
+        classes[engagement(engaged[b, i], ownership[b, i])] += 1
+        capacity += capacity_[b, i]
+        pressure += pressure_[b, i]
+        burnout += burnout_[b, i]
+        lost += time_lost[b, i]
     return practices, capacity, pressure, burnout, lost
 
 
@@ -87,7 +88,9 @@ def measure(index, traits, members, ties, pcns, counters, p, week, tally, wanted
                 if backs(distance(members.values, b, i, proposed, even), stake(members.stakes[b, i], ws,
                          members.unfunded[b, i]), sa, conf, o):
                     backing += 1
-        practices, capacity, pressure, burnout, lost = practice_sums(index.partner, members, b, everyone, classes)
+        practices, capacity, pressure, burnout, lost = practice_sums(
+            index.partner, members.engaged, members.ownership, members.capacity, members.pressure, members.burnout,
+            members.time_lost, b, everyone, classes)
         believe, truly, falsely = 0, 0, 0
         for q in range(n_pcns):
             believe += 1 if pcns.behind[b, q] else 0
@@ -142,8 +145,9 @@ def measure_pcns(index, traits, members, ties, pcns, counters, p, out):
                 if e < limit:
                     trust_sum += ties.trust[b, e]
                     n_edges += 1
-            practices, _, pressure, burnout, _ = practice_sums(index.partner, members, b,
-                                                               index.pcn_members[b, first:last], classes)
+            practices, _, pressure, burnout, _ = practice_sums(
+                index.partner, members.engaged, members.ownership, members.capacity, members.pressure,
+                members.burnout, members.time_lost, b, index.pcn_members[b, first:last], classes)
             row = out[b, q]
             row[P.mean_trust] = trust_sum / n_edges if n_edges else np.nan
             row[P.value_dispersion] = dispersion(members.values, members.active, b, first, last, index.pcn_members)
