@@ -1,8 +1,10 @@
 """numba's cache follows an edited rule, even one called from another file (numba issue 1833).
 
 A temporary copy of the package is run in a subprocess with its own user
-cache: once to compile and cache a process kernel, then again after a rule it
-calls (in another file) has been edited. The second run must see the edit.
+cache: once to compile and cache a process kernel (which takes the parameters,
+namedtuples made from the schema), again to load it (a second process must find
+it, not compile it again), then after a rule it calls (in another file) has
+been edited. The last run must see the edit.
 """
 
 import os
@@ -33,12 +35,19 @@ def run(copy: Path, cache: Path) -> list[str]:
     return done.stdout.split()
 
 
+def snapshot(cache: Path) -> dict[str, tuple[int, int]]:
+    """Every file numba keeps in the cache, with its size and modification time."""
+    return {str(f.relative_to(cache)): (f.stat().st_size, f.stat().st_mtime_ns) for f in cache.rglob("*") if f.is_file()}
+
+
 def test_an_edited_rule_in_another_file_is_compiled_afresh(tmp_path):
     copy, cache = tmp_path / "src", tmp_path / "cache"
     shutil.copytree(Path(pcnsim.__file__).parent, copy / "pcnsim", ignore=shutil.ignore_patterns("__pycache__"))
     ready, folder, before = run(copy, cache)
     assert ready == "False"  # a fresh cache holds no kernels yet
-    assert run(copy, cache)[2] == before  # loaded from the cache, same value
+    compiled = snapshot(cache)
+    assert run(copy, cache)[2] == before  # the same value ...
+    assert snapshot(cache) == compiled  # ... loaded, not compiled again: a second process writes nothing
 
     rules = copy / "pcnsim" / "engine" / "rules.py"
     text = rules.read_text()

@@ -33,6 +33,9 @@ def _sections() -> dict[str, tuple[type, list[str]]]:
 
 
 SECTIONS = _sections()
+# numba keys its on-disk cache on the argument types, and a namedtuple type is its class: each section's class
+# must be a module attribute, so that another process finds (unpickles) the same class and reuses the cache.
+globals().update({group.__name__: group for group, _ in SECTIONS.values()})
 Params = namedtuple("Params", list(SECTIONS))
 
 
