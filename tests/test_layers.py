@@ -64,9 +64,10 @@ def _layer(module: str) -> int | None:
 
 def test_the_import_graph_reads_the_package():
     graph = import_graph()
-    assert {"pcnsim.cli", "pcnsim.study.sweep", "pcnsim.engine.kernels", "pcnsim.config.schema"} <= set(graph)
+    assert {"pcnsim.cli", "pcnsim.study.sweep", "pcnsim.engine.week", "pcnsim.config.schema"} <= set(graph)
     assert "pcnsim.study.experiment" in graph["pcnsim.study.sweep"]
-    assert "pcnsim.engine.kernels" in graph["pcnsim.model"]  # `from .engine import kernels as engine`
+    assert "pcnsim.engine.jit" in graph["pcnsim.engine.week"]  # `from .jit import kernel`
+    assert "pcnsim.world.schedule" in graph["pcnsim.world.build"]  # `from . import schedule as mandates`
     assert all(_layer(m) is not None for m in graph if m != "pcnsim"), "a module outside every layer"
 
 

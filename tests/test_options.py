@@ -66,7 +66,9 @@ def test_compare_steps_are_checked_like_a_scenario_field(tmp_path, capsys):
 
 
 def test_the_compile_note_comes_only_once_the_input_is_valid(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(cli, "_kernels_cached", lambda: False)  # as on a fresh install
+    from pcnsim.engine import jit
+
+    monkeypatch.setattr(jit, "cache_ready", lambda: False)  # as on a fresh install
     for bad in (["run", str(tmp_path / "missing.yaml")], ["run", str(SCENARIOS / "race.yaml"), "--set", "steps=-1"],
                 ["compare", str(SCENARIOS / "race.yaml"), str(tmp_path / "missing.yaml")],
                 ["sweep", str(tmp_path / "missing.yaml")], ["app", "--port", "0"]):
@@ -119,12 +121,12 @@ def test_any_option_value_is_one_line_or_accepted_and_nothing_is_written(option,
     with tempfile.TemporaryDirectory() as folder:
         os.chdir(folder)
         try:
-            import pcnsim.trainer.app as app
             import pcnsim.trainer.race as race
+            import pcnsim.trainer.server as server
 
-            served, raced = app.serve, race.write_race
+            served, raced = server.serve, race.write_race
             served_at = []
-            app.serve = lambda host, port: served_at.append(port)
+            server.serve = lambda host, port: served_at.append(port)
             race.write_race = lambda out, **kwargs: []
             import io
             from contextlib import redirect_stderr, redirect_stdout
@@ -133,7 +135,7 @@ def test_any_option_value_is_one_line_or_accepted_and_nothing_is_written(option,
             with redirect_stderr(err), redirect_stdout(io.StringIO()):
                 status = main([command, *(f"missing{i}" for i in range(len(positionals))), flag, value])
         finally:
-            app.serve, race.write_race = served, raced
+            server.serve, race.write_race = served, raced
             os.chdir(here)
             left = sorted(p.name for p in Path(folder).rglob("*"))
         lines = err.getvalue().strip().splitlines()
