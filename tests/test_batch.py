@@ -65,9 +65,13 @@ def test_week_by_week_and_block_draws_give_the_same_run():
     assert np.array_equal(np.concatenate(rows), blocked, equal_nan=True)
 
 
-def test_a_run_that_cannot_be_built_is_reported_and_the_others_go_on():
+def test_a_run_that_cannot_be_built_is_reported_and_the_others_go_on(tmp_path):
     good = scenario("baseline")
-    bad = scenario("baseline", "comparison.visible=2")  # one PCN cannot watch two others
+    # A CSV structure's PCNs are known only once it is read: its 30 PCNs cannot each watch 40 others.
+    path = tmp_path / "csv.yaml"
+    path.write_text(f"steps: 80\nnetwork: {{kind: csv, file: {SCENARIOS / 'data' / 'example_practices.csv'}}}\n"
+                    "comparison: {visible: 40}\n")
+    bad = load(path)
     results = simulate([good, bad, good], [1, 1, 1])
     assert "comparison.visible" in str(results[1])
     assert isinstance(results[0], np.ndarray) and np.array_equal(results[0], results[2], equal_nan=True)
