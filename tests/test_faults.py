@@ -12,7 +12,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -35,25 +34,6 @@ chunk_size: 2
 outcomes: [milestones_met, mean_trust]
 """
 PARTS = 3  # 2 points x 3 replicates in chunks of 2
-
-
-class _Inline:
-    def submit(self, fn, *args):
-        from concurrent.futures import Future
-
-        future = Future()
-        future.set_result(fn(*args))
-        return future
-
-
-@contextmanager
-def _inline_executor(workers, scheduler):
-    yield _Inline()
-
-
-@pytest.fixture
-def inline(monkeypatch):
-    monkeypatch.setattr(sweep, "executor", _inline_executor)
 
 
 def _experiment(tmp_path, text=TINY, name="tiny.yaml"):

@@ -86,7 +86,7 @@ def test_a_sweep_killed_with_sigkill_resumes_to_identical_results(tmp_path):
     assert (pd.read_parquet(killed / "runs.parquet")["status"] == "ok").all()
 
 
-def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, capsys, monkeypatch):
+def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, capsys, monkeypatch, inline):
     from pcnsim.study import sweep
 
     original = sweep.run_chunk
@@ -99,7 +99,6 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, capsys, monke
     monkeypatch.setattr(sweep, "run_chunk", flaky)
     path = tmp_path / "s.yaml"
     path.write_text(SMALL)
-    monkeypatch.setattr(sweep, "executor", _inline_executor)
     assert main(["sweep", str(path), "--out", str(tmp_path / "out")]) == 0
     runs = pd.read_parquet(tmp_path / "out" / "runs.parquet")
     failed = runs[runs["status"] == "failed"]
@@ -107,23 +106,6 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, capsys, monke
     assert failed["error"].str.contains("steps").all()
     assert (runs.loc[runs["point"] != 1, "status"] == "ok").all()
     assert "5 failed" in capsys.readouterr().out
-
-
-class _Inline:
-    def submit(self, fn, *args):
-        from concurrent.futures import Future
-
-        future = Future()
-        future.set_result(fn(*args))
-        return future
-
-
-from contextlib import contextmanager  # noqa: E402
-
-
-@contextmanager
-def _inline_executor(workers, scheduler):
-    yield _Inline()
 
 
 @pytest.mark.parametrize("text,fragment", [
