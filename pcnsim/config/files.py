@@ -40,6 +40,7 @@ def apply_overrides(data: dict, overrides: list[str], source: str) -> dict:
     booleans and lists keep their types.
     """
     data = copy.deepcopy(data)
+    defaults = Scenario().model_dump(mode="json")
     for item in overrides:
         key, sep, raw = item.partition("=")
         if not sep or not key:
@@ -51,6 +52,7 @@ def apply_overrides(data: dict, overrides: list[str], source: str) -> dict:
             raise ScenarioError(f"{source}: --set {shown(key)}: a key has at most {MAX_KEY_PARTS} parts")
         value = safe_yaml.parse(raw, f"{source}: --set {key}")
         node: Any = data
+        default: Any = defaults  # the schema's default at the same path, while the path follows it
         for depth, part in enumerate(parents + [last]):
             here = ".".join(parents[: depth + 1]) if depth < len(parents) else key
             if isinstance(node, list):
@@ -62,8 +64,11 @@ def apply_overrides(data: dict, overrides: list[str], source: str) -> dict:
             if depth == len(parents):
                 node[part] = value
             else:
+                default = default.get(part) if isinstance(default, dict) and isinstance(part, str) else None
                 if isinstance(node, dict) and part not in node:
-                    node[part] = {}
+                    # A section the file leaves out starts from its default, so that setting one field
+                    # keeps the others' defaults (a spread's sd, say) rather than the bare class's.
+                    node[part] = copy.deepcopy(default) if isinstance(default, dict) else {}
                 node = node[part]
     return data
 
