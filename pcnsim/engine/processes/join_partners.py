@@ -20,9 +20,9 @@ def join_partners(index, traits, members, ties, counters, p, week):
         tau = p.partners.trust_transfer[b]
         for e in range(limit, n_edges):
             i = index.src[b, e]
-            felt = 0.0 if index.partner[b, i] else trust_in_pcn(
-                index.adj_start, index.adj_edge, index.cross, ties.trust, b, limit, i)
-            ties.trust[b, e] = trust_transferred(ties.trust[b, e], tau, felt)
+            if not index.partner[b, i]:  # ties between partners keep their trust
+                felt = trust_in_pcn(index.adj_start, index.adj_edge, index.cross, ties.trust, b, limit, i)
+                ties.trust[b, e] = trust_transferred(ties.trust[b, e], tau, felt)
             ties.history[b, e] = 0.0
         for q in range(n_pcns):
             # Practices lose influence over PCN decisions in proportion to the partners' voice (001).
@@ -48,8 +48,8 @@ def join_partners_reference(model, week, u, tally) -> None:
         return
     limit, tau = model.base_edges, pa.trust_transfer
     for tie in model.ties[limit:]:
-        felt = 0.0 if tie.src.partner else tie.src.mean_trust(limit)
-        tie.trust = R.trust_transferred(tie.trust, tau, felt)
+        if not tie.src.partner:
+            tie.trust = R.trust_transferred(tie.trust, tau, tie.src.mean_trust(limit))
         tie.history = 0.0
     for pcn in model.pcns:
         voice, total = 0.0, 0.0
