@@ -78,17 +78,16 @@ def test_sf9_most_pcns_believe_they_are_behind_when_what_is_shared_is_biased(set
     seeds = range(12)
     biased = runs("england", SMALL_ENGLAND + setting + ["comparison.bias=0.6"], seeds)
     fair = runs("england", SMALL_ENGLAND + setting + ["comparison.bias=0.0"], seeds)
-    off = runs("england", SMALL_ENGLAND + setting + ["comparison.visible=0"], seeds)
     later = slice(26, 157)
-    believe = {k: r[:, later, O["believe_behind"]].mean(axis=1) for k, r in
-               {"biased": biased, "fair": fair, "off": off}.items()}
+    believe = {k: r[:, later, O["believe_behind"]].mean(axis=1) for k, r in {"biased": biased, "fair": fair}.items()}
     truly = biased[:, later, O["truly_behind"]].mean(axis=1)
-    print(f"SF9 {setting}: believe behind biased {believe['biased'].mean():.2f}, fair {believe['fair'].mean():.2f}, "
-          f"off {believe['off'].mean():.2f}; truly behind {truly.mean():.2f}")
+    print(f"SF9 {setting}: believe behind biased {believe['biased'].mean():.2f}, fair {believe['fair'].mean():.2f}; "
+          f"truly behind {truly.mean():.2f}")
     assert (believe["biased"] > 0.5).all()  # most, in every seed
-    assert (truly <= 0.5).all()  # which no ranking allows for real
+    # More believe it than are: by over 0.2 of all PCNs, paired on seed (truly behind is below the median by
+    # definition, so it is never above 0.5; this compares belief with it rather than restating that).
+    assert greater(believe["biased"] - truly, np.full_like(truly, 0.2)) < 0.01
     assert greater(believe["biased"], believe["fair"]) < 0.01
-    assert (believe["off"] == 0).all()
     assert abs(believe["fair"].mean() - truly.mean()) < 0.15  # without the bias, belief tracks the truth
 
 
