@@ -188,11 +188,12 @@ class ReferenceModel(mesa.Model):
                 member.pcn = pcn
         for i, member in enumerate(self.members):
             member.ties = [self.ties[e] for e in r["adj_edge"][r["adj_start"][i]:r["adj_start"][i + 1]]]
+        self.cross_ties = [self.ties[e] for e in r["cross_edges"]]
         self.shapes = {name: (r[name].dtype, r[name].shape) for group in state.DYNAMIC
                        for name in state.GROUPS[group]._fields}
         self.base_edges = int(r["base_edges"])  # ties among practices; partners' ties count once they join
 
-        self.layout = draws.layout(scenario.meetings.per_step * n_pcns, n_members, n_pcns, n_req)
+        self.layout = draws.layout(scenario.meetings.per_step * n_pcns, n_members, n_pcns, n_req, len(r["cross_edges"]))
         self.rows: list[dict] = []
         week_tally = Tally()
         reference_week(self, START, 0, None, week_tally)

@@ -273,7 +273,9 @@ class Conflict(Section):
 
 
 class Meetings(Section):
-    per_step: Whole = Field(5, ge=0, le=10_000_000, description="pairwise meetings drawn per week, per PCN")
+    per_step: Whole = Field(5, ge=0, le=10_000_000, description="pairwise meetings drawn per week, per PCN, "
+                            "among its own ties")
+    cross_rate: Unit = Field(0.1, description="chance a tie between practices of different PCNs meets in a week")
     agreement_memory_weeks: Real = Field(13.0, ge=1.0, le=WEEKS, description="memory of the agreement share, weeks")
 
 

@@ -1,11 +1,13 @@
 """The layout of a week's random numbers, declared once.
 
 Each week every run draws one block of uniforms from its own generator, in
-this order: each meeting's tie (`edge`), then each meeting's attendance draw
-(`attend`), then each meeting's conflict-mode draw (`mode`), one commitment
-draw per member (`commit`), and one imposition draw per PCN and requirement
-(`impose`). The batch, the kernels, the reference and the benchmarks' lower
-bound all read the offsets from a `Layout`.
+this order: each meeting slot's tie (`edge`; slots come per PCN, `meetings`
+in all), then each slot's attendance draw (`attend`), then each slot's
+conflict-mode draw (`mode`), one commitment draw per member (`commit`), one
+imposition draw per PCN and requirement (`impose`), and last, for each tie
+between PCNs, whether it meets, its attendance and its conflict mode (`cross`,
+three blocks of `cross_ties`). The batch, the kernels, the reference and the
+benchmarks' lower bound all read the offsets from a `Layout`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections import namedtuple
 import numpy as np
 
 # Offsets into a week's block; `meetings` is the meetings per week, `size` the block's length.
-Layout = namedtuple("Layout", ["meetings", "edge", "attend", "mode", "commit", "impose", "size"])
+Layout = namedtuple("Layout", ["meetings", "edge", "attend", "mode", "commit", "impose", "cross_ties", "cross", "size"])
 
 # Uniforms pre-drawn at once, at most: 32 MB keeps a block in memory at any batch size ...
 BLOCK_BYTES = 32_000_000
@@ -23,23 +25,24 @@ BLOCK_BYTES = 32_000_000
 MAX_BLOCK_WEEKS = 52
 
 
-def layout(meetings: int, members: int, pcns: int, requirements: int) -> Layout:
+def layout(meetings: int, members: int, pcns: int, requirements: int, cross_ties: int = 0) -> Layout:
     commit = 3 * meetings
     impose = commit + members
-    return Layout(meetings, 0, meetings, 2 * meetings, commit, impose, impose + pcns * requirements)
+    cross = impose + pcns * requirements
+    return Layout(meetings, 0, meetings, 2 * meetings, commit, impose, cross_ties, cross, cross + 3 * cross_ties)
 
 
 def of(state, meetings: int) -> Layout:
-    """The layout for a batch's state (members, PCNs and requirements from its array shapes)."""
+    """The layout for a batch's state (members, PCNs, requirements and ties between PCNs from its array shapes)."""
     return layout(meetings, state.members.values.shape[1], state.pcns.decided.shape[1],
-                  state.pcns.decided.shape[2])
+                  state.pcns.decided.shape[2], state.index.cross_edges.shape[1])
 
 
 def split(lay: Layout, u: list[float]) -> dict[str, list[float]]:
     """One week's uniforms by purpose (for the per-agent reference)."""
     m = lay.meetings
     return {"edge": u[lay.edge:lay.edge + m], "attend": u[lay.attend:lay.attend + m], "mode": u[lay.mode:lay.mode + m],
-            "commit": u[lay.commit:lay.impose], "impose": u[lay.impose:lay.size]}
+            "commit": u[lay.commit:lay.impose], "impose": u[lay.impose:lay.cross], "cross": u[lay.cross:lay.size]}
 
 
 def block_weeks(runs: int, per_week: int) -> int:

@@ -17,9 +17,10 @@ import numpy as np
 NONE, AGREED, PRODUCTIVE, AVOIDED, DESTRUCTIVE = 0, 1, 2, 3, 4
 
 # Who is where: members are practices 0..n-1, then partners; ties among partners' come last (from base_edges).
+# A PCN's inner ties are `pcn_edges` (CSR, in tie order); ties between PCNs are `cross_edges`.
 Index = namedtuple("Index", [
     "pcn", "partner", "src", "dst", "cross", "base_edges", "adj_start", "adj_edge",
-    "pcn_start", "pcn_members", "pcn_edge_start", "pcn_edges", "watch"])
+    "pcn_start", "pcn_members", "pcn_edge_start", "pcn_edges", "cross_edges", "watch"])
 # What members, ties and PCNs are like, fixed at build.
 Traits = namedtuple("Traits", ["style", "propensity", "core_demand", "list_size", "authorisation", "effort_scale"])
 # The national requirements (world.schedule) and each one's emphasis over the value dimensions.

@@ -139,7 +139,7 @@ def build(scenario: Scenario, rng: np.random.Generator) -> tuple[state.State, St
     arrays = dict(
         pcn=pcn, partner=partner, src=src, dst=dst, cross=cross, base_edges=np.int64(len(structure.src)),
         adj_start=adj_start, adj_edge=adj_edge, pcn_start=pcn_start, pcn_members=pcn_members,
-        pcn_edge_start=pcn_edge_start, pcn_edges=pcn_edges, watch=watch, propensity=propensity, style=style,
+        pcn_edge_start=pcn_edge_start, pcn_edges=pcn_edges, cross_edges=np.flatnonzero(cross).astype(np.int64), watch=watch, propensity=propensity, style=style,
         values=np.concatenate([practice_values, partner_values]),
         stakes=np.concatenate([stakes, partner_stakes]),
         core_demand=np.concatenate([core, partner_core]),
