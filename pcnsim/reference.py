@@ -161,6 +161,7 @@ class ReferenceModel(mesa.Model):
                         r["emphasis"][k].tolist())
             for k in range(n_req)
         ]
+        self.core_extra = r["core_extra"].tolist()
         self.pcns = [PCN(q, float(r["effort_scale"][q])) for q in range(n_pcns)]
         self.members = [
             Member(self, i, bool(r["partner"][i]), int(r["style"][i]), float(r["core_demand"][i]),

@@ -32,6 +32,8 @@ SETTINGS = {
     "overload": EVERYTHING + [
         "mandates.0.total_effort=40", "wellbeing.burnout_rate=2.0", "practices.value_distribution=uniform",
         "practices.value_spread=0.3", "network.cross_ties=4"],
+    # core demand above capacity for 30 weeks, no overtime: burnout from core work alone
+    "shock": EVERYTHING + ["demand_shocks=[{start_week: 5, weeks: 30, extra: 0.4}]", "delivery.overtime=0"],
 }
 
 

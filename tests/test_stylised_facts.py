@@ -560,3 +560,37 @@ def test_sf8_pressure_beyond_capacity_raises_burnout_and_disengagement(overrides
            per_run(within, lambda d: d.pressure.iloc[1:].mean()), "greater", labels)
     publish(request)
     check(results)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        pytest.param(("network.practices=5",), id="5_practices"),
+        pytest.param(("network.practices=8",), id="8_practices"),
+        pytest.param(("network.practices=5", "practices.core_demand.mean=0.75"), id="5_practices-core_0.75"),
+    ],
+)
+def test_sf8_core_demand_above_capacity_burns_out_with_no_mandate_and_no_overtime(overrides, request):
+    """SF8 from core work alone: no national requirement, `delivery.overtime` 0, and a 26-week demand shock
+    (weeks 13-38) that takes mean core demand to 1.1 (10% above nominal capacity), against the same PCNs with no
+    shock, paired by seed.
+
+    Mean burnout and mean disengaged share over weeks 13-78.
+    """
+    setting = "+".join(overrides)
+    steps, base = 78, overrides + ("mandates=[]", "delivery.overtime=0")
+    extra = 1.1 - load(SCENARIOS / "baseline.yaml", list(overrides)).practices.core_demand.mean
+    calm = runs("baseline.yaml", base, SEEDS, steps)
+    shock = runs("baseline.yaml", base + (f"demand_shocks=[{{start_week: 13, weeks: 26, extra: {extra:.4f}}}]",),
+                 SEEDS, steps)
+    labels = ("shock", "none")
+    results = [
+        paired("SF8", setting + "+core shock", "mean burnout weeks 13-78",
+               per_run(shock, lambda d: d.burnout.iloc[13:].mean()),
+               per_run(calm, lambda d: d.burnout.iloc[13:].mean()), "greater", labels),
+        paired("SF8", setting + "+core shock", "mean disengaged share weeks 13-78",
+               per_run(shock, lambda d: d.disengaged.iloc[13:].mean()),
+               per_run(calm, lambda d: d.disengaged.iloc[13:].mean()), "greater", labels),
+    ]
+    publish(request)
+    check(results)

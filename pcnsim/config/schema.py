@@ -328,6 +328,15 @@ class MandateStream(Section):
         return self
 
 
+class DemandShock(Section):
+    """A spell of core demand above the usual: a winter, a pandemic, a workforce loss (our assumption: all practices alike)."""
+
+    start_week: Week = Field(52, description="first week of the shock")
+    weeks: Whole = Field(26, ge=1, le=WEEKS, description="how long it lasts")
+    extra: Real = Field(0.25, ge=0.0, le=10.0, description="core demand added to every practice, in practice-weeks "
+                        "a week (core demand may then exceed capacity)")
+
+
 class Decisions(Section):
     decision_lead_weeks: Week = Field(2, description="a decision is forced this long before the first stage is due")
     commit_full: Unit = Field(1.0, description="weekly chance a fully authorised representative can commit")
@@ -407,6 +416,8 @@ class Scenario(Section):
     focus: Focus = Field(Focus(), description="strategic focus")
     mandates: Annotated[list[MandateStream], Field(max_length=1_000)] = Field(
         [], description="national requirements, one entry per stream")
+    demand_shocks: Annotated[list[DemandShock], Field(max_length=1_000)] = Field(
+        [], description="spells of extra core demand, one entry per shock")
     decisions: Decisions = Field(Decisions(), description="decisions")
     delivery: Delivery = Field(Delivery(), description="delivery")
     wellbeing: Wellbeing = Field(Wellbeing(), description="wellbeing")

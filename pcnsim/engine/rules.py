@@ -86,10 +86,11 @@ def member_week(output, own, core, burnout, funded, support, efficiency_floor, c
     hours = output / efficiency
     # Burnout eats the discretionary margin above core work, not core work itself.
     margin = max(support - core, 0.0) * (1.0 - capacity_loss * burnout)
-    capacity = core + margin + funded * hours
+    # Core work above capacity (a demand shock) is still done (patients are seen), but adds no capacity.
+    capacity = min(core, support) + margin + funded * hours
     spare = max(capacity - core, 0.0)
     effort = min(hours, spare + overtime)
-    attendance = min(max((spare - effort) / (1.0 - core), 0.0), 1.0)
+    attendance = min(max((spare - effort) / (1.0 - core), 0.0), 1.0) if core < 1.0 else 0.0
     delivered = output if effort >= hours else effort * efficiency
     return capacity, effort, attendance, delivered
 

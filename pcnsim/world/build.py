@@ -59,6 +59,17 @@ def _csr(keys: np.ndarray, size: int, items: np.ndarray) -> tuple[np.ndarray, np
     return start, items[order].astype(np.int64)
 
 
+def _core_extra(sc) -> np.ndarray:
+    """Core demand added to every practice's in each week 0..steps, the sum of the shocks active then.
+
+    One more entry, always 0, stands for every week after the run's last (a page may step on).
+    """
+    extra = np.zeros(sc.steps + 2)
+    for shock in sc.demand_shocks:
+        extra[shock.start_week:min(shock.start_week + shock.weeks, sc.steps + 1)] += shock.extra
+    return extra
+
+
 def _watch(rng: np.random.Generator, n_pcns: int, visible: int) -> np.ndarray:
     """For each PCN, `visible` distinct other PCNs whose achievements it sees."""
     if visible == 0:
@@ -156,7 +167,7 @@ def build(scenario: Scenario, rng: np.random.Generator) -> tuple[state.State, St
         behind=np.zeros(n_pcns, bool), truly_behind=np.zeros(n_pcns, bool), progress=np.zeros(n_pcns),
         pcn_totals=np.zeros((n_pcns, len(TOTALS)), np.int64),
         arrival=schedule.arrival, effort=schedule.effort, funding=schedule.funding, due=schedule.due,
-        target=schedule.target, stage_exists=schedule.stage_exists, emphasis=emphasis,
+        target=schedule.target, stage_exists=schedule.stage_exists, emphasis=emphasis, core_extra=_core_extra(sc),
         totals=np.zeros(len(TOTALS), np.int64), agreement=np.zeros(2), last_trust=np.float64(0.0), joined=np.bool_(False),
     )
     return state.of({name: np.asarray(arrays[name])[None].copy() for name in state.FIELDS}), structure

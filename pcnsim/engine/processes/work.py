@@ -64,7 +64,9 @@ def work(index, traits, schedule, members, pcns, p, week, tally):
             for a in range(index.pcn_start[b, q], index.pcn_start[b, q + 1]):
                 i = index.pcn_members[b, a]
                 share = traits.list_size[b, i] / weight if (members.engaged[b, i] and weight > 0.0) else 0.0
-                own, core, burnout = members.ownership[b, i], traits.core_demand[b, i], members.burnout[b, i]
+                own, burnout = members.ownership[b, i], members.burnout[b, i]
+                core = traits.core_demand[b, i] + (0.0 if index.partner[b, i] else
+                                                 schedule.core_extra[b, min(week, schedule.core_extra.shape[1] - 1)])
                 capacity, effort, attendance, done = member_week(
                     demand * share, own, core, burnout, funded, support, floor, loss, overtime)
                 members.capacity[b, i] = capacity
@@ -115,7 +117,8 @@ def work_reference(model, week, u, tally) -> None:
         delivered = 0.0
         for member in pcn.members:
             share = member.list_size / weight if (member.engaged and weight > 0.0) else 0.0
-            own, core, burnout = member.ownership, member.core_demand, member.burnout
+            own, burnout = member.ownership, member.burnout
+            core = member.core_demand + (0.0 if member.partner else model.core_extra[min(week, len(model.core_extra) - 1)])
             capacity, effort, attendance, done = R.member_week(
                 demand * share, own, core, burnout, funded, support, floor, loss, overtime)
             member.capacity = capacity
