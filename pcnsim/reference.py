@@ -84,8 +84,8 @@ class Member(mesa.Agent):
 class PCN:
     """A Primary Care Network: its members, the ties inside it and its progress on each requirement (state.PCNs)."""
 
-    def __init__(self, index: int, effort_scale: float) -> None:
-        self.index, self.effort_scale = index, effort_scale
+    def __init__(self, index: int, effort_scale: float, perception: float) -> None:
+        self.index, self.effort_scale, self.perception = index, effort_scale, perception
         self.members: list[Member] = []  # practices, then partners
         self.ties: list[Tie] = []  # ties between its own members
         self.watches: list[PCN] = []  # the PCNs whose achievements it sees
@@ -162,7 +162,7 @@ class ReferenceModel(mesa.Model):
             for k in range(n_req)
         ]
         self.core_extra = r["core_extra"].tolist()
-        self.pcns = [PCN(q, float(r["effort_scale"][q])) for q in range(n_pcns)]
+        self.pcns = [PCN(q, float(r["effort_scale"][q]), float(r["perception"][q])) for q in range(n_pcns)]
         self.members = [
             Member(self, i, bool(r["partner"][i]), int(r["style"][i]), float(r["core_demand"][i]),
                    float(r["list_size"][i]), int(r["authorisation"][i]))

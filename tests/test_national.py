@@ -91,6 +91,21 @@ def test_sf9_most_pcns_believe_they_are_behind_when_what_is_shared_is_biased(set
     assert abs(believe["fair"].mean() - truly.mean()) < 0.15  # without the bias, belief tracks the truth
 
 
+@pytest.mark.parametrize("setting", [["comparison.bias=0.3", "comparison.perception_sd=0.1"],
+                                     ["comparison.bias=0.6", "comparison.perception_sd=0.1"],
+                                     ["comparison.bias=0.6", "comparison.perception_sd=0.2"]])
+def test_sf9_with_perception_differing_between_pcns_most_but_not_all_believe_they_are_behind(setting):
+    seeds = range(12)
+    res = runs("england", SMALL_ENGLAND + setting, seeds)
+    later = slice(26, 157)
+    believe = res[:, later, O["believe_behind"]].mean(axis=1)
+    truly = res[:, later, O["truly_behind"]].mean(axis=1)
+    print(f"SF9 perception {setting}: believe behind {believe.mean():.2f} ({believe.min():.2f}-{believe.max():.2f}), "
+          f"truly {truly.mean():.2f}")
+    assert ((believe > 0.5) & (believe < 0.95)).all()  # most, not all, in every seed
+    assert greater(believe - truly, np.full_like(truly, 0.1)) < 0.01
+
+
 class TrustCostNotShown(AssertionError):
     """Mean trust over weeks 26-156 is not significantly lower with biased comparison than with none."""
 

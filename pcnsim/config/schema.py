@@ -397,6 +397,8 @@ class Comparison(Section):
     bias: Unit = Field(0.0, description="how far what PCNs show is their best work rather than the whole story")
     urgency: Real = Field(0.5, ge=0.0, le=5.0, description="extra pace of mandate work while a PCN thinks it is behind")
     haste: Unit = Field(0.3, description="weekly chance it then decides a pending matter without waiting for agreement")
+    perception_sd: Real = Field(0.0, ge=0.0, le=1.0, description="spread between PCNs in how they read the same "
+                                "feed: each PCN's own offset to its progress, drawn once (0: all read it alike)")
 
 
 class Scenario(Section):

@@ -164,6 +164,8 @@ def build(scenario: Scenario, rng: np.random.Generator) -> tuple[state.State, St
         decided=np.zeros((n_pcns, n_req), bool), done=np.zeros((n_pcns, n_req)),
         demand=np.zeros(n_pcns), facilitation=np.zeros(n_pcns),
         effort_scale=population / per if per else np.ones(n_pcns),
+        # From a child stream, so that the run's own stream (and every run without it) is unchanged.
+        perception=rng.spawn(1)[0].normal(0.0, sc.comparison.perception_sd, n_pcns),
         behind=np.zeros(n_pcns, bool), truly_behind=np.zeros(n_pcns, bool), progress=np.zeros(n_pcns),
         pcn_totals=np.zeros((n_pcns, len(TOTALS)), np.int64),
         arrival=schedule.arrival, effort=schedule.effort, funding=schedule.funding, due=schedule.due,

@@ -38,7 +38,7 @@ def social_comparison(index, traits, schedule, pcns, p, week):
             seen = 0.0
             for w in range(watched):
                 seen += showing[index.watch[b, q, w]]
-            pcns.behind[b, q] = watched > 0 and pcns.progress[b, q] < seen / watched
+            pcns.behind[b, q] = watched > 0 and pcns.progress[b, q] + traits.perception[b, q] < seen / watched
         median = np.median(pcns.progress[b])
         for q in range(n_pcns):
             pcns.truly_behind[b, q] = pcns.progress[b, q] < median
@@ -62,7 +62,7 @@ def social_comparison_reference(model, week, u, tally) -> None:
         seen = 0.0
         for other in pcn.watches:
             seen += other.shown
-        pcn.behind = len(pcn.watches) > 0 and pcn.progress < seen / len(pcn.watches)
+        pcn.behind = len(pcn.watches) > 0 and pcn.progress + pcn.perception < seen / len(pcn.watches)
     median = np.median([pcn.progress for pcn in model.pcns])
     for pcn in model.pcns:
         pcn.truly_behind = bool(pcn.progress < median)
