@@ -33,8 +33,7 @@ def meet(index, traits, members, ties, pcns, counters, p, draws, lay, tally):
     for b in range(members.values.shape[0]):
         limit = active_edges(counters.joined, index.base_edges, index.src.shape[1], b)
         ties.last_meeting[b, :] = NONE
-        for m in range(lay.meetings):
-            q = m // per_pcn
+        for q in range(n_pcns):
             first = index.pcn_edge_start[b, q]
             n_q = 0  # the PCN's active ties: a prefix of its ties, which are in tie order, partners' last
             for a in range(first, index.pcn_edge_start[b, q + 1]):
@@ -42,8 +41,10 @@ def meet(index, traits, members, ties, pcns, counters, p, draws, lay, tally):
                     n_q += 1
             if n_q == 0:
                 continue
-            e = index.pcn_edges[b, first + min(int(draws[b, lay.edge + m] * n_q), n_q - 1)]
-            hold(index, traits, members, ties, pcns, p, b, e, draws[b, lay.attend + m], draws[b, lay.mode + m], tally)
+            for m in range(q * per_pcn, (q + 1) * per_pcn):
+                e = index.pcn_edges[b, first + min(int(draws[b, lay.edge + m] * n_q), n_q - 1)]
+                hold(index, traits, members, ties, pcns, p, b, e, draws[b, lay.attend + m], draws[b, lay.mode + m],
+                     tally)
         n_cross = lay.cross_ties
         for c in range(n_cross):
             if draws[b, lay.cross + c] < p.meetings.cross_rate[b]:
@@ -110,10 +111,13 @@ def meet_reference(model, week, u, tally) -> None:
     for tie in model.ties:
         tie.last_meeting = NONE
     per_pcn = model.layout.meetings // len(model.pcns)
-    for m, (draw, attend, mode) in enumerate(zip(u["edge"], u["attend"], u["mode"])):
-        ties = [tie for tie in model.pcns[m // per_pcn].ties if tie.index < limit]
-        if ties:
-            hold_reference(model, ties[min(int(draw * len(ties)), len(ties) - 1)], attend, mode, tally)
+    for q, pcn in enumerate(model.pcns):
+        ties = [tie for tie in pcn.ties if tie.index < limit]
+        if not ties:
+            continue
+        for m in range(q * per_pcn, (q + 1) * per_pcn):
+            tie = ties[min(int(u["edge"][m] * len(ties)), len(ties) - 1)]
+            hold_reference(model, tie, u["attend"][m], u["mode"][m], tally)
     n_cross = len(model.cross_ties)
     chance, attend, mode = u["cross"][:n_cross], u["cross"][n_cross:2 * n_cross], u["cross"][2 * n_cross:]
     for c, tie in enumerate(model.cross_ties):

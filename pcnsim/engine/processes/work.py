@@ -33,6 +33,7 @@ def work(index, traits, schedule, members, pcns, p, week, tally):
         support = 1.0 + p.focus.stabilise[b] * p.delivery.arrs_support[b]
         floor, loss = p.delivery.compliance_efficiency[b], p.wellbeing.capacity_loss[b]
         overtime = p.delivery.overtime[b] * p.focus.mandates[b]
+        shock = schedule.core_extra[b, min(week, schedule.core_extra.shape[1] - 1)]
         tally[b, T.demand] = 0.0
         for q in range(n_pcns):
             scale, urgent = traits.effort_scale[b, q], pcns.behind[b, q]
@@ -65,8 +66,7 @@ def work(index, traits, schedule, members, pcns, p, week, tally):
                 i = index.pcn_members[b, a]
                 share = traits.list_size[b, i] / weight if (members.engaged[b, i] and weight > 0.0) else 0.0
                 own, burnout = members.ownership[b, i], members.burnout[b, i]
-                core = traits.core_demand[b, i] + (0.0 if index.partner[b, i] else
-                                                 schedule.core_extra[b, min(week, schedule.core_extra.shape[1] - 1)])
+                core = traits.core_demand[b, i] + (0.0 if index.partner[b, i] else shock)
                 capacity, effort, attendance, done = member_week(
                     demand * share, own, core, burnout, funded, support, floor, loss, overtime)
                 members.capacity[b, i] = capacity
@@ -90,6 +90,7 @@ def work_reference(model, week, u, tally) -> None:
     support = 1.0 + sc.focus.stabilise * sc.delivery.arrs_support
     floor, loss = sc.delivery.compliance_efficiency, sc.wellbeing.capacity_loss
     overtime = sc.delivery.overtime * sc.focus.mandates
+    shock = model.core_extra[min(week, len(model.core_extra) - 1)]
     tally.demand = 0.0
     for pcn in model.pcns:
         scale, urgent = pcn.effort_scale, pcn.behind
@@ -118,7 +119,7 @@ def work_reference(model, week, u, tally) -> None:
         for member in pcn.members:
             share = member.list_size / weight if (member.engaged and weight > 0.0) else 0.0
             own, burnout = member.ownership, member.burnout
-            core = member.core_demand + (0.0 if member.partner else model.core_extra[min(week, len(model.core_extra) - 1)])
+            core = member.core_demand + (0.0 if member.partner else shock)
             capacity, effort, attendance, done = R.member_week(
                 demand * share, own, core, burnout, funded, support, floor, loss, overtime)
             member.capacity = capacity
