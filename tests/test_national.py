@@ -34,6 +34,11 @@ def window(res, outcome, start, stop):
     return res[:, start:stop, O[outcome]].sum(axis=1)
 
 
+def later(res, outcome):
+    """Per seed, an outcome's mean over weeks 26-156 (after the first half year)."""
+    return res[:, 26:157, O[outcome]].mean(axis=1)
+
+
 # ---------------------------------------------------------------- SF7
 
 
@@ -78,9 +83,8 @@ def test_sf9_most_pcns_believe_they_are_behind_when_what_is_shared_is_biased(set
     seeds = range(12)
     biased = runs("england", SMALL_ENGLAND + setting + ["comparison.bias=0.6"], seeds)
     fair = runs("england", SMALL_ENGLAND + setting + ["comparison.bias=0.0"], seeds)
-    later = slice(26, 157)
-    believe = {k: r[:, later, O["believe_behind"]].mean(axis=1) for k, r in {"biased": biased, "fair": fair}.items()}
-    truly = biased[:, later, O["truly_behind"]].mean(axis=1)
+    believe = {"biased": later(biased, "believe_behind"), "fair": later(fair, "believe_behind")}
+    truly = later(biased, "truly_behind")
     print(f"SF9 {setting}: believe behind biased {believe['biased'].mean():.2f}, fair {believe['fair'].mean():.2f}; "
           f"truly behind {truly.mean():.2f}")
     assert (believe["biased"] > 0.5).all()  # most, in every seed
@@ -97,9 +101,7 @@ def test_sf9_most_pcns_believe_they_are_behind_when_what_is_shared_is_biased(set
 def test_sf9_with_perception_differing_between_pcns_most_but_not_all_believe_they_are_behind(setting):
     seeds = range(12)
     res = runs("england", SMALL_ENGLAND + setting, seeds)
-    later = slice(26, 157)
-    believe = res[:, later, O["believe_behind"]].mean(axis=1)
-    truly = res[:, later, O["truly_behind"]].mean(axis=1)
+    believe, truly = later(res, "believe_behind"), later(res, "truly_behind")
     print(f"SF9 perception {setting}: believe behind {believe.mean():.2f} ({believe.min():.2f}-{believe.max():.2f}), "
           f"truly {truly.mean():.2f}")
     assert ((believe > 0.5) & (believe < 0.95)).all()  # most, not all, in every seed
@@ -123,8 +125,9 @@ def test_sf9_false_urgency_lowers_trust(setting):
     seeds = range(20)
     biased = runs("england", SMALL_ENGLAND + setting + ["comparison.bias=0.6"], seeds)
     off = runs("england", SMALL_ENGLAND + setting + ["comparison.visible=0"], seeds)
-    trust = lambda res: res[:, 26:157, O["mean_trust"]].mean(axis=1)  # noqa: E731
+    trust = lambda res: later(res, "mean_trust")  # noqa: E731
     print(f"SF9 trust {setting}: comparison off {trust(off).mean():.4f}, biased {trust(biased).mean():.4f}")
-    assert (biased[:, 26:157, O["false_urgency"]].mean(axis=1) > 0.25).all()
-    if not greater(trust(off), trust(biased)) < 0.01:
-        raise TrustCostNotShown(f"p = {greater(trust(off), trust(biased)):.2g}")
+    assert (later(biased, "false_urgency") > 0.25).all()
+    p = greater(trust(off), trust(biased))
+    if not p < 0.01:
+        raise TrustCostNotShown(f"p = {p:.2g}")

@@ -529,6 +529,14 @@ def _load_stream(overrides, load_ratio: float) -> str:
     )
 
 
+def _burnout_and_disengagement(setting, first, last, more, less, labels) -> list:
+    """SF8's two legs, paired: mean burnout and mean disengaged share over weeks first-last are higher in `more`."""
+    return [paired("SF8", setting, f"mean {name} weeks {first}-{last}",
+                   per_run(more, lambda d, c=column: d[c].iloc[first:].mean()),
+                   per_run(less, lambda d, c=column: d[c].iloc[first:].mean()), "greater", labels)
+            for name, column in (("burnout", "burnout"), ("disengaged share", "disengaged"))]
+
+
 @pytest.mark.parametrize(
     "overrides",
     [
@@ -547,14 +555,7 @@ def test_sf8_pressure_beyond_capacity_raises_burnout_and_disengagement(overrides
     within = runs("baseline.yaml", overrides + (_load_stream(overrides, 0.5),), SEEDS, steps)
     beyond = runs("baseline.yaml", overrides + (_load_stream(overrides, 1.5),), SEEDS, steps)
     labels = ("1.5x", "0.5x")
-    results = [
-        paired("SF8", setting, f"mean burnout weeks 1-{steps}",
-               per_run(beyond, lambda d: d.burnout.iloc[1:].mean()),
-               per_run(within, lambda d: d.burnout.iloc[1:].mean()), "greater", labels),
-        paired("SF8", setting, f"mean disengaged share weeks 1-{steps}",
-               per_run(beyond, lambda d: d.disengaged.iloc[1:].mean()),
-               per_run(within, lambda d: d.disengaged.iloc[1:].mean()), "greater", labels),
-    ]
+    results = _burnout_and_disengagement(setting, 1, steps, beyond, within, labels)
     paired("SF8", setting, f"(info) mean pressure weeks 1-{steps}",
            per_run(beyond, lambda d: d.pressure.iloc[1:].mean()),
            per_run(within, lambda d: d.pressure.iloc[1:].mean()), "greater", labels)
@@ -584,13 +585,6 @@ def test_sf8_core_demand_above_capacity_burns_out_with_no_mandate_and_no_overtim
     shock = runs("baseline.yaml", base + (f"demand_shocks=[{{start_week: 13, weeks: 26, extra: {extra:.4f}}}]",),
                  SEEDS, steps)
     labels = ("shock", "none")
-    results = [
-        paired("SF8", setting + "+core shock", "mean burnout weeks 13-78",
-               per_run(shock, lambda d: d.burnout.iloc[13:].mean()),
-               per_run(calm, lambda d: d.burnout.iloc[13:].mean()), "greater", labels),
-        paired("SF8", setting + "+core shock", "mean disengaged share weeks 13-78",
-               per_run(shock, lambda d: d.disengaged.iloc[13:].mean()),
-               per_run(calm, lambda d: d.disengaged.iloc[13:].mean()), "greater", labels),
-    ]
+    results = _burnout_and_disengagement(setting + "+core shock", 13, steps, shock, calm, labels)
     publish(request)
     check(results)
