@@ -65,6 +65,15 @@ class Member(mesa.Agent):
                 count += 1
         return total / count if count > 0 else 0.0
 
+    def mean_tension(self, limit: int) -> float:
+        """Mean latent (unsaid) tension over its active ties inside its PCN (0 with none)."""
+        total, count = 0.0, 0
+        for tie in self.ties:
+            if tie.index < limit and not tie.cross:
+                total += tie.tension
+                count += 1
+        return total / count if count > 0 else 0.0
+
     def stake(self) -> float:
         return R.stake(self.stakes, self.model.params.values.workload_stakes, self.unfunded)
 
@@ -79,6 +88,11 @@ class Member(mesa.Agent):
         v = self.model.params.values
         return R.backs(self.distance(proposal, emphasis), self.stake(), v.stakes_amplification, v.confidence,
                        R.openness(self.mean_trust(limit), v.trust_modulation))
+
+    def alignment(self, proposal: list[float], emphasis: list[float], limit: int) -> float:
+        v = self.model.params.values
+        return R.alignment(self.distance(proposal, emphasis), self.stake(), v.stakes_amplification, v.confidence,
+                           R.openness(self.mean_trust(limit), v.trust_modulation))
 
 
 class PCN:
@@ -123,16 +137,17 @@ class Requirement:
     """A national requirement: known after week `arrival`, its work due in stages (due week, cumulative target)."""
 
     def __init__(self, arrival: int, effort: float, funding: float, stages: list[tuple[int, float]],
-                 emphasis: list[float]) -> None:
+                 emphasis: list[float], joint: float) -> None:
         self.arrival, self.effort, self.funding = arrival, effort, funding
-        self.stages, self.emphasis = stages, emphasis
+        self.stages, self.emphasis, self.joint = stages, emphasis, joint
 
-    def required_rate(self, done: float, scale: float, week: int) -> float:
-        """Effort per week it asks of a PCN to meet its next stage on time."""
+    def required_rate(self, done: float, scale: float, late_weeks: float, week: int) -> float:
+        """Effort per week one of its tracks asks of a PCN: to meet its next stage on time, or to work off late
+        what is left after the last."""
         for due, target in self.stages:
             if due >= week:
                 return R.stage_rate(target, scale, done, due, week)
-        return 0.0
+        return R.late_rate(R.left_to_do(self.effort, scale, done), late_weeks)
 
 
 class Tally:
@@ -158,7 +173,7 @@ class ReferenceModel(mesa.Model):
             Requirement(int(r["arrival"][k]), float(r["effort"][k]), float(r["funding"][k]),
                         [(int(due), float(target)) for due, target, exists in
                          zip(r["due"][k], r["target"][k], r["stage_exists"][k]) if exists],
-                        r["emphasis"][k].tolist())
+                        r["emphasis"][k].tolist(), float(r["joint"][k]))
             for k in range(n_req)
         ]
         self.core_extra = r["core_extra"].tolist()
@@ -194,6 +209,7 @@ class ReferenceModel(mesa.Model):
                        for name in state.GROUPS[group]._fields}
         self.base_edges = int(r["base_edges"])  # ties among practices; partners' ties count once they join
 
+        self.follow_rng = draws.follow_stream(self.rng)
         self.layout = draws.layout(scenario.meetings.per_step * n_pcns, n_members, n_pcns, n_req, len(r["cross_edges"]))
         self.rows: list[dict] = []
         week_tally = Tally()
@@ -207,6 +223,7 @@ class ReferenceModel(mesa.Model):
     def step(self) -> None:
         week = self.steps  # Mesa counts the step before calling this
         u = draws.split(self.layout, self.rng.random(self.layout.size).tolist())
+        u["follow"] = self.follow_rng.random(len(self.members)).tolist()
         week_tally = Tally()
         reference_week(self, ORDER, week, u, week_tally)
         self.rows.append(measure_reference(self, week, week_tally))

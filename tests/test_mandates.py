@@ -34,10 +34,13 @@ def test_required_rate_rises_as_a_deadline_nears():
     sched = mandates.build([MandateStream(kind="step", count=1, total_effort=4.0, lead_weeks=40, milestones=1)])
     due, target, exists = sched.due[None], sched.target[None], sched.stage_exists[None]
 
-    def rate(done, week, scale=1.0):
-        return required_rate(due, target, exists, np.array([[[done]]]), 0, 0, 0, scale, week)
+    def rate(done, week, scale=1.0, late=0.0):
+        return required_rate(due, target, exists, done, 0, 0, scale, 4.0, late, week)
 
     assert rate(0.0, 35) > rate(0.0, 1) == pytest.approx(4.0 / 40)
     assert rate(0.0, 1, scale=2.0) == pytest.approx(2 * rate(0.0, 1))  # effort scaled by population
     assert rate(4.0, 10) == 0
-    assert rate(0.0, 41) == 0  # past its last stage, a requirement asks for nothing more
+    assert rate(0.0, 41) == 0  # past its last stage, with late_weeks 0 nothing more is asked (model 1)
+    # With late work, what is left after the last deadline is worked off over late_weeks, whatever the week.
+    assert rate(1.0, 41, late=13.0) == pytest.approx(3.0 / 13) == rate(1.0, 90, late=13.0)
+    assert rate(1.0, 41, scale=0.0, late=13.0) == 0  # a track with no share of the work asks nothing

@@ -36,6 +36,17 @@ SETTINGS = {
     # core demand above capacity for 30 weeks, no overtime: burnout from core work alone
     "shock": EVERYTHING + ["demand_shocks=[{start_week: 5, weeks: 30, extra: 0.4}]", "delivery.overtime=0"],
 }
+# Model 2's mechanisms, all on, at strengths that make each act often within 80 weeks.
+MODEL2 = ["mandates.0.joint_share=0.6", "mandates.1.joint_share=0.2", "delivery.late_weeks=13",
+          "joint.capacity_effect=1", "joint.weight_purpose=2", "follow.break_rate=4", "follow.unsaid=2",
+          "delivery.meeting_ownership_rate=0", "ownership.imposed_backer_gain=0.3", "ownership.success_rate=2",
+          "ownership.overload_loss=0.5", "damage.imposition_scar=0.15", "damage.break_scar=0.05",
+          "damage.conflict_scar=0.05", "damage.repulsion=0.2", "comparison.urgency_purpose=1",
+          "comparison.anxiety=0.05"]
+SETTINGS |= {"model2": EVERYTHING + MODEL2,
+             "model2_overload": EVERYTHING + MODEL2 + [
+                 "mandates.0.total_effort=40", "wellbeing.burnout_rate=2.0", "partners.per_pcn=2",
+                 "partners.join_week=0", "leadership.facilitation=0.1", "comparison.haste=0.8"]}
 
 
 def small(path, overrides=()):
@@ -86,6 +97,9 @@ def test_reference_equals_engine_with_everything_switched_on(setting, seed):
     # The settings do reach the mechanisms they are meant to exercise.
     assert got["decisions_imposed"].iloc[-1] > 0 and got["conflict_episodes"].sum() > 0
     assert got["believe_behind"].max() > 0
+    if setting.startswith("model2"):
+        assert got["broken_agreements"].iloc[-1] > 0 and got["joint_value"].iloc[-1] > 0
+        assert got["trust_ceiling"].min() < 1
 
 
 def test_overload_setting_disengages_practices():
@@ -124,6 +138,8 @@ def test_members_are_mesa_agents_with_their_own_attributes():
 
 # ---------------------------------------------------------------- one process at a time
 
+# One week's follow-through uniforms for the 6 PCNs' members (up to 2 partners each), whatever came before.
+FOLLOW = np.random.default_rng(33).random(200)
 # How the engine's step calls each process (the arguments are the kernel's; the order is week.ORDER's).
 KERNEL_CALL = {
     "remember_trust": lambda s, p, week, u, lay, tally: engine_week.remember_trust(s.index, s.ties, s.counters),
@@ -133,7 +149,7 @@ KERNEL_CALL = {
     "decide": lambda s, p, week, u, lay, tally: engine_week.decide(
         s.index, s.traits, s.schedule, s.members, s.ties, s.pcns, s.counters, p, week, u, lay, tally),
     "work": lambda s, p, week, u, lay, tally: engine_week.work(
-        s.index, s.traits, s.schedule, s.members, s.pcns, p, week, tally),
+        s.index, s.traits, s.schedule, s.members, s.ties, s.pcns, s.counters, p, week, FOLLOW[None], tally),
     "milestones": lambda s, p, week, u, lay, tally: engine_week.milestones(
         s.traits, s.schedule, s.pcns, s.counters, week),
     "meet": lambda s, p, week, u, lay, tally: engine_week.meet(
@@ -158,10 +174,11 @@ def test_the_engines_step_calls_the_processes_in_the_weeks_order():
     assert set(KERNEL_CALL) == set(engine_week.ORDER)
 
 
+@pytest.mark.parametrize("setting", ["directive_hasty", "model2"])
 @pytest.mark.parametrize("process", engine_week.ORDER)
-def test_each_process_alone_gives_the_same_state_in_both_halves(process):
+def test_each_process_alone_gives_the_same_state_in_both_halves(process, setting):
     """From one mid-run state and one week of draws, a single process through the kernel and through the reference."""
-    scenario = small(SCENARIOS / "race.yaml", SETTINGS["directive_hasty"] + ["partners.join_week=31"])
+    scenario = small(SCENARIOS / "race.yaml", SETTINGS[setting] + ["partners.join_week=31"])
     model, reference = PCNModel(scenario, 2), ReferenceModel(scenario, 2)
     model.run(30)
     reference.run(30)
@@ -172,7 +189,8 @@ def test_each_process_alone_gives_the_same_state_in_both_halves(process):
     for name, value in zip(TALLY.names, tally[0].tolist()):
         setattr(mine, name, int(value) if isinstance(getattr(mine, name), int) else value)
     KERNEL_CALL[process](model.batch.state, model.batch.params, week, u[None], model.batch.layout, tally)
-    engine_week.reference_week(reference, (process,), week, engine_draws.split(reference.layout, u.tolist()), mine)
+    weeks_draws = engine_draws.split(reference.layout, u.tolist()) | {"follow": FOLLOW.tolist()}
+    engine_week.reference_week(reference, (process,), week, weeks_draws, mine)
 
     engine = dict(engine_state.items(model.batch.state))
     for name, value in reference.state().items():

@@ -320,6 +320,9 @@ class MandateStream(Section):
     lead_weeks: Whole = Field(52, ge=1, le=WEEKS, description="from arrival to final deadline")
     milestones: Whole = Field(4, ge=1, le=52, description="equal stages, each with its own deadline")
     funding: Unit = Field(0.0, description="share of the work that comes with resources")
+    joint_share: Unit = Field(0.0, description="share of the work that is joint work across practices (shared "
+                              "services, population health), whose value depends on collaborative capacity; the rest "
+                              "is administrative and can be done by compliance")
 
     @model_validator(mode="after")
     def _wave_fits(self):
@@ -353,8 +356,63 @@ class Delivery(Section):
                                "on stabilising")
     ownership_rate: Unit = Field(0.1, description="ownership gained or lost per decision")
     meeting_ownership_rate: Unit = Field(0.02, description="ownership gained per agreement in a meeting")
+    late_weeks: Real = Field(0.0, ge=0.0, le=WEEKS, description="weeks over which work still outstanding after a "
+                             "requirement's last deadline is done late (0: it is never made up)")
     effort_population: Real | None = Field(None, gt=0.0, le=100_000_000.0, description="if set, each PCN's "
                                            "requirement effort is scaled by its population over this many patients")
+
+
+class Joint(Section):
+    """What joint work delivers: its value depends on the collaborative capacity of the practice doing it."""
+
+    capacity_effect: Unit = Field(0.0, description="how far joint work's value depends on collaborative capacity "
+                                  "(0: not at all, every unit of effort is worth one)")
+    weight_trust: Weight = Field(1.0, description="weight of trust in collaborative capacity",
+                                 json_schema_extra=_NOT_ALL_ZERO)
+    weight_purpose: Weight = Field(1.0, description="weight of shared purpose (alignment with the PCN's proposal)",
+                                   json_schema_extra=_NOT_ALL_ZERO)
+    weight_ownership: Weight = Field(1.0, description="weight of ownership", json_schema_extra=_NOT_ALL_ZERO)
+
+    @model_validator(mode="after")
+    def _some_weight(self):
+        if self.weight_trust + self.weight_purpose + self.weight_ownership <= 0:
+            raise ValueError("at least one of weight_trust, weight_purpose, weight_ownership must be positive")
+        return self
+
+
+class Follow(Section):
+    """Following through on agreements: with low trust or unsaid disagreement, joint work is not always done (000)."""
+
+    break_rate: Real = Field(0.0, ge=0.0, le=1_000.0, description="broken agreements per practice-week of joint "
+                             "work at trust 0 and no tension (0: agreements are always kept)")
+    unsaid: Real = Field(1.0, ge=0.0, le=100.0, description="how far unsaid (latent) tension raises that rate")
+    trust_loss: Unit = Field(0.03, description="share of trust lost on the breaker's ties inside its PCN")
+
+
+class Ownership(Section):
+    """Where ownership comes from besides decisions: seeing joint work succeed; where it goes: overload, broken agreements."""
+
+    imposed_backer_gain: Unit = Field(1.0, description="share of the ownership gain a backer gets when the decision "
+                                      "was imposed on others (1: as for an agreement)")
+    success_rate: Real = Field(0.0, ge=0.0, le=1_000.0, description="pull of ownership towards the success of "
+                               "one's joint work, per practice-week of it (0: off)")
+    overload_loss: Real = Field(0.0, ge=0.0, le=100.0, description="share of ownership lost weekly per unit of "
+                                "pressure above 1")
+    break_loss: Unit = Field(0.03, description="share of ownership every engaged member loses per broken agreement "
+                             "in its PCN")
+
+
+class Damage(Section):
+    """Lasting damage: a tie's memory of impositions, broken agreements and destructive conflict caps its trust."""
+
+    imposition_scar: Real = Field(0.0, ge=0.0, le=100.0, description="memory added to a dissenter's ties per "
+                                  "imposed decision")
+    break_scar: Real = Field(0.0, ge=0.0, le=100.0, description="memory added to the breaker's ties per broken "
+                             "agreement")
+    conflict_scar: Real = Field(0.0, ge=0.0, le=100.0, description="memory added per destructive conflict, times "
+                                "its intensity (at most 1)")
+    memory_decay: Unit = Field(0.005, description="weekly fading of a tie's memory of damage")
+    repulsion: Unit = Field(0.0, description="share of its distance from an imposed proposal a dissenter moves away")
 
 
 class Wellbeing(Section):
@@ -399,6 +457,10 @@ class Comparison(Section):
     haste: Unit = Field(0.3, description="weekly chance it then decides a pending matter without waiting for agreement")
     perception_sd: Real = Field(0.0, ge=0.0, le=1.0, description="spread between PCNs in how they read the same "
                                 "feed: each PCN's own offset to its progress, drawn once (0: all read it alike)")
+    urgency_purpose: Unit = Field(0.0, description="how far the extra pace needs a shared purpose: at 1 it is "
+                                  "`urgency` times the PCN's mean purpose alignment (0: the full `urgency` always)")
+    anxiety: Real = Field(0.0, ge=0.0, le=10.0, description="latent tension added weekly to a PCN's ties while it "
+                          "thinks it is behind, times the share of purpose it lacks (false urgency; 0: off)")
 
 
 class Scenario(Section):
@@ -422,6 +484,10 @@ class Scenario(Section):
         [], description="spells of extra core demand, one entry per shock")
     decisions: Decisions = Field(Decisions(), description="decisions")
     delivery: Delivery = Field(Delivery(), description="delivery")
+    joint: Joint = Field(Joint(), description="joint work and collaborative capacity")
+    follow: Follow = Field(Follow(), description="following through on agreements")
+    ownership: Ownership = Field(Ownership(), description="ownership from success; its loss to overload and breaks")
+    damage: Damage = Field(Damage(), description="lasting damage to ties")
     wellbeing: Wellbeing = Field(Wellbeing(), description="wellbeing")
     partners: Partners = Field(Partners(), description="partner organisations")
     comparison: Comparison = Field(Comparison(), description="social comparison between PCNs")

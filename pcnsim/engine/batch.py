@@ -50,6 +50,8 @@ class Batch:
         self.state = state.concatenate(runs)
         self.params = params.of(scenarios)
         self.generators = generators
+        self.follow_generators = [draws.follow_stream(g) for g in generators]
+        self.members = self.state.members.values.shape[1]
         self.layout = draws.of(self.state, scenarios[0].meetings.per_step * self.state.pcns.decided.shape[1])
         self.draws_per_week = self.layout.size
         self.wanted = wanted(outcomes)
@@ -65,13 +67,15 @@ class Batch:
 
     def advance(self, weeks: int, record_every: int = 1) -> Iterator[np.ndarray]:
         """Step `weeks` weeks, yielding the (B, OUTCOMES) outcome rows after each week that is a multiple of `record_every`."""
-        for block in draws.blocks(self.generators, self.draws_per_week, weeks):
-            for week_draws in block:
-                self.week += 1
-                record = self.week % record_every == 0
-                step(self.state, self.params, self.week, week_draws, self.layout, record, self.wanted, self.outcomes)
-                if record:
-                    yield self.outcomes
+        weekly = zip(draws.weeks_of(self.generators, self.draws_per_week, weeks),
+                     draws.weeks_of(self.follow_generators, self.members, weeks))
+        for week_draws, follow in weekly:
+            self.week += 1
+            record = self.week % record_every == 0
+            step(self.state, self.params, self.week, week_draws, follow, self.layout, record, self.wanted,
+                 self.outcomes)
+            if record:
+                yield self.outcomes
 
     def pcn_outcomes(self) -> np.ndarray:
         """(B, P, PCN_OUTCOMES) per-PCN outcomes now."""

@@ -8,6 +8,10 @@ imposition draw per PCN and requirement (`impose`), and last, for each tie
 between PCNs, whether it meets, its attendance and its conflict mode (`cross`,
 three blocks of `cross_ties`). The batch, the kernels, the reference and the
 benchmarks' lower bound all read the offsets from a `Layout`.
+
+A second stream per run (`follow_stream`) gives one follow-through uniform
+per member each week. Being separate, it leaves the first stream's numbers as
+they were, whatever the follow-through settings.
 """
 
 from __future__ import annotations
@@ -43,6 +47,18 @@ def split(lay: Layout, u: list[float]) -> dict[str, list[float]]:
     m = lay.meetings
     return {"edge": u[lay.edge:lay.edge + m], "attend": u[lay.attend:lay.attend + m], "mode": u[lay.mode:lay.mode + m],
             "commit": u[lay.commit:lay.impose], "impose": u[lay.impose:lay.cross], "cross": u[lay.cross:lay.size]}
+
+
+def follow_stream(generator: np.random.Generator) -> np.random.Generator:
+    """A run's second stream, spawned from its generator after the world is built (whose perception draw spawned
+    the first child), so the same seed gives the same stream in the engine and the reference."""
+    return generator.spawn(1)[0]
+
+
+def weeks_of(generators: list[np.random.Generator], per_week: int, weeks: int):
+    """Every run's uniforms week by week, (runs, per_week) each, drawn in blocks (`blocks`)."""
+    for block in blocks(generators, per_week, weeks):
+        yield from block
 
 
 def block_weeks(runs: int, per_week: int) -> int:

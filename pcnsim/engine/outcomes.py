@@ -94,6 +94,15 @@ NATIONAL = Registry((
     Outcome("false_urgency", "share", "share of PCNs that think they are behind but are not"),
     Outcome("relationship_time_lost", "mean", "mean meeting time per practice lost this week to working ahead "
             "out of urgency"),
+    Outcome("joint_value", "total", "value of the joint work delivered so far (cumulative; one unit of effort at full "
+            "collaborative capacity is worth one)"),
+    Outcome("joint_effort", "total", "effort put into joint work so far, practice-weeks (cumulative)"),
+    Outcome("joint_quality", "mean", "value per unit of joint effort so far (undefined before any joint work)"),
+    Outcome("broken_agreements", "count", "agreements on joint work not carried out so far (cumulative)"),
+    Outcome("mean_ownership", "mean", "mean ownership over practices"),
+    Outcome("purpose_strength", "mean", "mean purpose alignment of practices with their PCN's proposal on a matter "
+            "weighing every value equally (0 for a disengaged practice)"),
+    Outcome("trust_ceiling", "mean", "mean over active ties of the trust their memory of damage lets them reach"),
 ))
 
 PCN = Registry((
@@ -113,6 +122,11 @@ PCN = Registry((
     Outcome("burnout", "mean", "mean burnout of its practices"),
     Outcome("pressure", "mean", "mean pressure of its practices"),
     Outcome("facilitation", "mean", "its Clinical Director's facilitation this week"),
+    Outcome("joint_value", "total", "value of the joint work it has delivered (cumulative)", "sum"),
+    Outcome("joint_effort", "total", "effort it has put into joint work (cumulative)", "sum"),
+    Outcome("broken_agreements", "count", "agreements on joint work not carried out (cumulative)", "sum"),
+    Outcome("mean_ownership", "mean", "mean ownership of its practices"),
+    Outcome("purpose_strength", "mean", "mean purpose alignment of its practices with its proposal"),
 ))
 
 # What happened this week, tallied by the processes for the national row (not an outcome row itself).
@@ -131,7 +145,7 @@ TALLY = Registry((
 
 # Running totals kept in the state, nationally and per PCN (the outcomes of the same names read them).
 TOTALS = Registry(tuple(o for o in NATIONAL.outcomes if o.name in (
-    "decisions_agreed", "decisions_imposed", "milestones_due", "milestones_met")))
+    "decisions_agreed", "decisions_imposed", "milestones_due", "milestones_met", "broken_agreements")))
 
 # Columns by name, for kernels (numba compiles IntEnum members as constants): row[N.mean_trust] = ...
 N = NATIONAL.columns("N")

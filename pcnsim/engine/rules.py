@@ -79,6 +79,58 @@ def owned_less(ownership, rate):
 
 
 @kernel
+def alignment(distance, stake, amplification, confidence, openness):
+    """How clearly a member shares a proposal's purpose: 1 at no difference, 0 at the edge of backing it.
+
+    The backing test (`backs`) read as a margin instead of a yes or no.
+    """
+    room = confidence * openness
+    if room <= 0.0:
+        return 0.0
+    return min(max(1.0 - distance * (1.0 + amplification * stake) / room, 0.0), 1.0)
+
+
+@kernel
+def collaborative_capacity(trust, purpose, ownership, w_trust, w_purpose, w_ownership):
+    """What a member brings to joint work: its trust in the PCN, its purpose alignment and its ownership."""
+    return (w_trust * trust + w_purpose * purpose + w_ownership * ownership) / (w_trust + w_purpose + w_ownership)
+
+
+@kernel
+def joint_value(effort, effect, capacity):
+    """Value delivered by `effort` of joint work at collaborative capacity `capacity`."""
+    return effort * (1.0 - effect + effect * capacity)
+
+
+@kernel
+def breaks_agreement(u, rate, trust, unsaid, tension, work):
+    """Whether a member fails to carry out `work` practice-weeks of agreed joint work this week (uniform `u`).
+
+    A hazard per practice-week of joint work, so breaks scale with the work done, not with the weeks it spans.
+    """
+    hazard = rate * (1.0 - trust) * (1.0 + unsaid * tension)
+    return u < 1.0 - math.exp(-hazard * work)
+
+
+@kernel
+def owned_by_success(ownership, pull, success):
+    """Ownership pulled towards the success of the joint work a member has just done."""
+    return ownership + pull * (success - ownership)
+
+
+@kernel
+def owned_under_load(ownership, loss, pressure):
+    """Ownership worn by sustained work above capacity."""
+    return ownership * max(1.0 - loss * max(pressure - 1.0, 0.0), 0.0)
+
+
+@kernel
+def repelled(value, proposed, repulsion):
+    """A dissenter's value on one dimension after it is overruled: pushed away from what was imposed."""
+    return min(max(value + repulsion * (value - proposed), 0.0), 1.0)
+
+
+@kernel
 def member_week(output, own, core, burnout, funded, support, efficiency_floor, capacity_loss, overtime):
     """A member's week of work: (capacity, effort, attendance, delivered) for `output` of mandate work."""
     # Passive compliance gets less done per hour, so it takes more hours for the same output.
@@ -136,9 +188,25 @@ def history_factor(history, scale):
 
 
 @kernel
-def trust_built(trust, rate, build):
-    """Trust after an agreement (rate: trust.gain) or a conflict talked through (gain times productive_ratio)."""
-    return trust + rate * build * (1.0 - trust)
+def trust_built(trust, rate, build, scar):
+    """Trust after an agreement (rate: trust.gain) or a conflict talked through (gain times productive_ratio).
+
+    It closes a share of the room left up to the tie's ceiling, which its memory of damage lowers; with no
+    memory the ceiling is exactly 1.
+    """
+    return trust + rate * build * max(ceiling(scar) - trust, 0.0)
+
+
+@kernel
+def ceiling(scar):
+    """The trust a tie can reach while it remembers damage."""
+    return math.exp(-scar)
+
+
+@kernel
+def scarred(scar, added):
+    return scar + added
+
 
 
 @kernel
@@ -148,8 +216,9 @@ def trust_broken(trust, loss, protects, facilitation, intensity):
 
 
 @kernel
-def trust_imposed(trust, loss):
-    """Trust on a tie whose members did not both back a decision imposed on them."""
+def trust_lost(trust, loss):
+    """Trust after losing a share `loss` of it: on a dissenter's tie when a decision is imposed, or on a
+    member's ties when it does not carry out an agreement."""
     return trust - loss * trust
 
 
@@ -227,6 +296,18 @@ def stage_rate(target, scale, done, due, week):
 def hurried(rate, urgency, left):
     """The pace of a requirement's work for a PCN that believes it is behind: faster, but no more than is left."""
     return min(rate * (1.0 + urgency), left)
+
+
+@kernel
+def felt_urgency(urgency, needs_purpose, purpose):
+    """The extra pace a PCN that thinks it is behind acts on: true urgency moves only as far as purpose is shared."""
+    return urgency * (1.0 - needs_purpose + needs_purpose * purpose)
+
+
+@kernel
+def late_rate(left, late_weeks):
+    """Effort per week on work still outstanding after the last deadline (none if it is never made up)."""
+    return left / late_weeks if late_weeks > 0.0 else 0.0
 
 
 @kernel

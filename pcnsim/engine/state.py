@@ -13,6 +13,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+# Columns of PCNs.joint_work.
+JOINT_VALUE, JOINT_EFFORT, JOINT_ASKED = 0, 1, 2
 # What happened at a tie's last meeting this week (`last_meeting`), for displays.
 NONE, AGREED, PRODUCTIVE, AVOIDED, DESTRUCTIVE = 0, 1, 2, 3, 4
 
@@ -27,13 +29,16 @@ Traits = namedtuple("Traits", ["style", "propensity", "core_demand", "list_size"
 # The national requirements (world.schedule), each one's emphasis over the value dimensions, and the core
 # demand each week adds to every practice's (demand shocks; index: week, up to the run's last).
 Schedule = namedtuple("Schedule", ["arrival", "effort", "funding", "due", "target", "stage_exists", "emphasis",
-                                   "core_extra"])
+                                   "core_extra", "joint"])
 Members = namedtuple("Members", [
     "values", "stakes", "ownership", "burnout", "engaged", "active", "capacity", "pressure", "unfunded",
     "attendance", "time_lost"])
-Ties = namedtuple("Ties", ["trust", "history", "tension", "last_meeting"])
-PCNs = namedtuple("PCNs", ["decided", "done", "demand", "facilitation", "behind", "truly_behind", "progress",
-                           "pcn_totals"])
+# `scar`: the tie's memory of damage (impositions, broken agreements, destructive conflict); it caps trust.
+Ties = namedtuple("Ties", ["trust", "history", "tension", "last_meeting", "scar"])
+# `done` is each requirement's effort delivered, `done_joint` its joint-work part; `joint_work` per PCN
+# (columns JOINT): cumulative value, effort delivered and effort asked of its joint work.
+PCNs = namedtuple("PCNs", ["decided", "done", "done_joint", "joint_work", "demand", "facilitation", "behind",
+                           "truly_behind", "progress", "pcn_totals"])
 # Cumulative totals (columns: outcomes.TOTALS), agreement memory, last week's mean trust, partners joined.
 Counters = namedtuple("Counters", ["totals", "agreement", "last_trust", "joined"])
 

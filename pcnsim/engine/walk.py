@@ -33,7 +33,7 @@ def tie_mean(trust, b, limit):
 
 @kernel
 def trust_in_pcn(adj_start, adj_edge, cross, trust, b, limit, i):
-    """A member's mean trust over its active ties inside its PCN (0 with none)."""
+    """A member's mean trust over its active ties inside its PCN (0 with none); the same mean of any per-tie array."""
     total, count = 0.0, 0
     for a in range(adj_start[b, i], adj_start[b, i + 1]):
         e = adj_edge[b, a]
@@ -41,6 +41,12 @@ def trust_in_pcn(adj_start, adj_edge, cross, trust, b, limit, i):
             total += trust[b, e]
             count += 1
     return total / count if count > 0 else 0.0
+
+
+@kernel
+def tension_in_pcn(adj_start, adj_edge, cross, tension, b, limit, i):
+    """A member's mean latent (unsaid) tension over its active ties inside its PCN (0 with none)."""
+    return trust_in_pcn(adj_start, adj_edge, cross, tension, b, limit, i)
 
 
 @kernel

@@ -45,20 +45,22 @@ def start(s, p, wanted, out):
     tally = np.zeros((s.members.values.shape[0], TALLIED))
     join_partners(s.index, s.traits, s.members, s.ties, s.counters, p, 0)
     facilitate(s.pcns, p)
-    work(s.index, s.traits, s.schedule, s.members, s.pcns, p, 0, tally)
+    work(s.index, s.traits, s.schedule, s.members, s.ties, s.pcns, s.counters, p, 0,
+         np.ones(s.members.values.shape[:2]), tally)
     social_comparison(s.index, s.traits, s.schedule, s.pcns, p, 0)
     measure(s.index, s.traits, s.members, s.ties, s.pcns, s.counters, p, 0, tally, wanted, out)
 
 
 @kernel
-def step(s, p, week, draws, lay, record, wanted, out):
-    """Advance every run of the batch by one week (`draws`: (B, lay.size) uniforms); measure if `record`."""
+def step(s, p, week, draws, follow, lay, record, wanted, out):
+    """Advance every run of the batch by one week (`draws`: (B, lay.size) uniforms; `follow`: (B, members) the
+    follow-through uniforms, from each run's second stream); measure if `record`."""
     tally = np.zeros((s.members.values.shape[0], TALLIED))
     remember_trust(s.index, s.ties, s.counters)
     join_partners(s.index, s.traits, s.members, s.ties, s.counters, p, week)
     facilitate(s.pcns, p)
     decide(s.index, s.traits, s.schedule, s.members, s.ties, s.pcns, s.counters, p, week, draws, lay, tally)
-    work(s.index, s.traits, s.schedule, s.members, s.pcns, p, week, tally)
+    work(s.index, s.traits, s.schedule, s.members, s.ties, s.pcns, s.counters, p, week, follow, tally)
     milestones(s.traits, s.schedule, s.pcns, s.counters, week)
     meet(s.index, s.traits, s.members, s.ties, s.pcns, s.counters, p, draws, lay, tally)
     drift_and_wear(s.members, s.ties, p)

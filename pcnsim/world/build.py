@@ -161,7 +161,9 @@ def build(scenario: Scenario, rng: np.random.Generator) -> tuple[state.State, St
         capacity=np.ones(n_members), pressure=np.zeros(n_members), unfunded=np.zeros(n_members),
         attendance=np.zeros(n_members), time_lost=np.zeros(n_members),
         trust=trust, history=history, tension=np.zeros(n_edges), last_meeting=np.zeros(n_edges, np.int8),
+        scar=np.zeros(n_edges),
         decided=np.zeros((n_pcns, n_req), bool), done=np.zeros((n_pcns, n_req)),
+        done_joint=np.zeros((n_pcns, n_req)), joint_work=np.zeros((n_pcns, 3)),
         demand=np.zeros(n_pcns), facilitation=np.zeros(n_pcns),
         effort_scale=population / per if per else np.ones(n_pcns),
         # From a child stream, so that the run's own stream (and every run without it) is unchanged.
@@ -170,6 +172,7 @@ def build(scenario: Scenario, rng: np.random.Generator) -> tuple[state.State, St
         pcn_totals=np.zeros((n_pcns, len(TOTALS)), np.int64),
         arrival=schedule.arrival, effort=schedule.effort, funding=schedule.funding, due=schedule.due,
         target=schedule.target, stage_exists=schedule.stage_exists, emphasis=emphasis, core_extra=_core_extra(sc),
+        joint=schedule.joint,
         totals=np.zeros(len(TOTALS), np.int64), agreement=np.zeros(2), last_trust=np.float64(0.0), joined=np.bool_(False),
     )
     return state.of({name: np.asarray(arrays[name])[None].copy() for name in state.FIELDS}), structure

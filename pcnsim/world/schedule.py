@@ -24,6 +24,7 @@ class Schedule:
     due: np.ndarray  # (R, M) week each stage is due; padded with a large week
     target: np.ndarray  # (R, M) cumulative effort needed by each stage; padded with the total
     stage_exists: np.ndarray  # (R, M) False on padding
+    joint: np.ndarray  # (R,) share of the effort that is joint work
 
     @property
     def size(self) -> int:
@@ -51,7 +52,7 @@ def arrival_weeks(stream: MandateStream) -> np.ndarray:
 def build(streams: list[MandateStream]) -> Schedule:
     """Stack every stream's requirements into one schedule."""
     stages = max((s.milestones for s in streams), default=1)
-    arrival, effort, funding, due, target, exists = [], [], [], [], [], []
+    arrival, effort, funding, due, target, exists, joint = [], [], [], [], [], [], []
     never = np.iinfo(np.int64).max // 4
     for stream in streams:
         weeks = arrival_weeks(stream)
@@ -68,12 +69,13 @@ def build(streams: list[MandateStream]) -> Schedule:
             due.append(row_due)
             target.append(row_target)
             exists.append(np.arange(stages) < stream.milestones)
+            joint.append(stream.joint_share)
     if not arrival:
         return Schedule(
             np.zeros(0, np.int64), np.zeros(0), np.zeros(0),
-            np.zeros((0, 1), np.int64), np.zeros((0, 1)), np.zeros((0, 1), bool),
+            np.zeros((0, 1), np.int64), np.zeros((0, 1)), np.zeros((0, 1), bool), np.zeros(0),
         )
     return Schedule(
         np.array(arrival, np.int64), np.array(effort), np.array(funding),
-        np.array(due), np.array(target), np.array(exists),
+        np.array(due), np.array(target), np.array(exists), np.array(joint),
     )

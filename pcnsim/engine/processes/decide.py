@@ -1,4 +1,11 @@
-"""Each PCN puts its pending requirements to its members, one after another: agreed, imposed or left (docs/ODD.md 7.3)."""
+"""Each PCN puts its pending requirements to its members, one after another: agreed, imposed or left (docs/ODD.md 7.3).
+
+Being heard builds ownership: backers gain it, fully when the decision was
+agreed and by `ownership.imposed_backer_gain` of that when it was imposed on
+others; dissenters lose it. An imposition costs trust on every tie with a
+dissenting end, leaves a memory of damage there (`damage.imposition_scar`)
+and pushes each dissenter's values away from what was imposed (`damage.repulsion`).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +14,8 @@ import numpy as np
 from .. import rules
 from ..jit import kernel, plain
 from ..outcomes import C, T
-from ..rules import (backs, forced, imposition_chance, openness, owned_less, owned_more, stake,
-                     trust_imposed)
+from ..rules import (backs, forced, imposition_chance, openness, owned_less, owned_more, repelled, scarred, stake,
+                     trust_lost)
 from ..walk import active_edges, distance, proposal, trust_in_pcn
 
 R = plain(rules)
@@ -28,7 +35,8 @@ def decide(index, traits, schedule, members, ties, pcns, counters, p, week, draw
         conf, tm, sa, ws = v.confidence[b], v.trust_modulation[b], v.stakes_amplification[b], v.workload_stakes[b]
         commit_p[0], commit_p[1], commit_p[2] = (
             p.decisions.commit_full[b], p.decisions.commit_specified[b], p.decisions.commit_observe[b])
-        rate = p.delivery.ownership_rate[b]
+        rate, imposed_gain = p.delivery.ownership_rate[b], p.ownership.imposed_backer_gain[b]
+        scar, repulsion = p.damage.imposition_scar[b], p.damage.repulsion[b]
         for q in range(n_pcns):
             f = pcns.facilitation[b, q]
             first, last = index.pcn_start[b, q], index.pcn_start[b, q + 1]
@@ -61,14 +69,19 @@ def decide(index, traits, schedule, members, ties, pcns, counters, p, week, draw
                 if not (agreed or forced(week, schedule.due[b, req, 0], p.decisions.decision_lead_weeks[b]) or directive):
                     continue
                 pcns.decided[b, q, req] = True
+                heard = rate if unanimous else rate * imposed_gain
                 for a in range(first, last):
                     i = index.pcn_members[b, a]
                     if not members.active[b, i]:
                         continue
                     if not backing[i]:
                         members.ownership[b, i] = owned_less(members.ownership[b, i], rate)
+                        if repulsion > 0.0:
+                            for k in range(proposed_values.shape[0]):
+                                members.values[b, i, k] = repelled(members.values[b, i, k], proposed_values[k],
+                                                                   repulsion)
                     elif members.engaged[b, i]:
-                        members.ownership[b, i] = owned_more(members.ownership[b, i], rate)
+                        members.ownership[b, i] = owned_more(members.ownership[b, i], heard)
                 if unanimous:
                     tally[b, T.agreed_decisions] += 1
                     counters.totals[b, C.decisions_agreed] += 1
@@ -80,7 +93,8 @@ def decide(index, traits, schedule, members, ties, pcns, counters, p, week, draw
                 for a in range(index.pcn_edge_start[b, q], index.pcn_edge_start[b, q + 1]):
                     e = index.pcn_edges[b, a]
                     if e < limit and not (backing[index.src[b, e]] and backing[index.dst[b, e]]):
-                        ties.trust[b, e] = trust_imposed(ties.trust[b, e], p.trust.imposition_loss[b])
+                        ties.trust[b, e] = trust_lost(ties.trust[b, e], p.trust.imposition_loss[b])
+                        ties.scar[b, e] = scarred(ties.scar[b, e], scar)
 
 
 def decide_reference(model, week, u, tally) -> None:
@@ -114,13 +128,17 @@ def decide_reference(model, week, u, tally) -> None:
             if not (agreed or R.forced(week, req.stages[0][0], sc.decisions.decision_lead_weeks) or directive):
                 continue
             pcn.decided[k] = True
+            heard = rate if unanimous else rate * sc.ownership.imposed_backer_gain
             for member in pcn.members:
                 if not member.active:
                     continue
                 if not backing[member]:
                     member.ownership = R.owned_less(member.ownership, rate)
+                    if sc.damage.repulsion > 0.0:
+                        member.values = [R.repelled(value, proposed, sc.damage.repulsion)
+                                         for value, proposed in zip(member.values, proposal_values)]
                 elif member.engaged:
-                    member.ownership = R.owned_more(member.ownership, rate)
+                    member.ownership = R.owned_more(member.ownership, heard)
             if unanimous:
                 tally.agreed_decisions += 1
                 model.totals[C.decisions_agreed] += 1
@@ -131,4 +149,5 @@ def decide_reference(model, week, u, tally) -> None:
             pcn.pcn_totals[C.decisions_imposed] += 1
             for tie in pcn.ties:
                 if tie.index < limit and not (backing[tie.src] and backing[tie.dst]):
-                    tie.trust = R.trust_imposed(tie.trust, sc.trust.imposition_loss)
+                    tie.trust = R.trust_lost(tie.trust, sc.trust.imposition_loss)
+                    tie.scar = R.scarred(tie.scar, sc.damage.imposition_scar)

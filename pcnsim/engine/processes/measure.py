@@ -13,7 +13,9 @@ import numpy as np
 from .. import rules
 from ..jit import kernel, plain
 from ..outcomes import NATIONAL, OUTCOMES, PCN_OUTCOMES, C, N, P, T
-from ..rules import COMPLIANCE, DISENGAGED, OWNERSHIP, WEEKS_PER_YEAR, backs, engagement, openness, stake
+from ..rules import (COMPLIANCE, DISENGAGED, OWNERSHIP, WEEKS_PER_YEAR, alignment, backs, ceiling, engagement,
+                     openness, stake)
+from ..state import JOINT_EFFORT, JOINT_VALUE
 from ..walk import active_edges, clusters, dispersion, distance, find, proposal, tie_mean, trust_in_pcn
 
 R = plain(rules)
@@ -40,6 +42,28 @@ def practice_sums(partner, engaged, ownership, capacity_, pressure_, burnout_, t
 
 
 @kernel
+def purpose_of(index, traits, members, ties, pcns, p, b, q, limit, proposed, even):
+    """Over a PCN's practices: how many back its proposal on an evenly weighted matter, and their summed
+    purpose alignment with it (a disengaged practice backs nothing and counts 0)."""
+    v = p.values
+    conf, tm, sa, ws = v.confidence[b], v.trust_modulation[b], v.stakes_amplification[b], v.workload_stakes[b]
+    proposal(index.pcn_start, index.pcn_members, members.engaged, traits.list_size, members.values, b, q,
+             pcns.facilitation[b, q], proposed)
+    backing, aligned = 0, 0.0
+    for a in range(index.pcn_start[b, q], index.pcn_start[b, q + 1]):
+        i = index.pcn_members[b, a]
+        if index.partner[b, i] or not members.engaged[b, i]:
+            continue
+        o = openness(trust_in_pcn(index.adj_start, index.adj_edge, index.cross, ties.trust, b, limit, i), tm)
+        d = distance(members.values, b, i, proposed, even)
+        s = stake(members.stakes[b, i], ws, members.unfunded[b, i])
+        if backs(d, s, sa, conf, o):
+            backing += 1
+        aligned += alignment(d, s, sa, conf, o)
+    return backing, aligned
+
+
+@kernel
 def measure(index, traits, members, ties, pcns, counters, p, week, tally, wanted, out):
     n_members, n_pcns, dims = members.values.shape[1], pcns.decided.shape[1], members.values.shape[2]
     parent = np.zeros(n_members, np.int64)
@@ -51,10 +75,11 @@ def measure(index, traits, members, ties, pcns, counters, p, week, tally, wanted
     for b in range(members.values.shape[0]):
         row = out[b]
         limit = active_edges(counters.joined, index.base_edges, index.src.shape[1], b)
-        trust_min, tension_sum = np.inf, 0.0
+        trust_min, tension_sum, ceiling_sum = np.inf, 0.0, 0.0
         for e in range(limit):
             trust_min = min(trust_min, ties.trust[b, e])
             tension_sum += ties.tension[b, e]
+            ceiling_sum += ceiling(ties.scar[b, e])
         mean_trust = tie_mean(ties.trust, b, limit)
         if wanted[N.trusted_components]:
             for i in range(n_members):
@@ -69,25 +94,22 @@ def measure(index, traits, members, ties, pcns, counters, p, week, tally, wanted
                 if members.active[b, i] and find(parent, i) == i:
                     components += 1
             row[N.trusted_components] = components
-        conf, tm, sa, ws = v.confidence[b], v.trust_modulation[b], v.stakes_amplification[b], v.workload_stakes[b]
-        n_clusters, backing = 0, 0
+        n_clusters, backing, aligned = 0, 0, 0.0
+        joint_value, joint_effort = 0.0, 0.0
         for q in range(n_pcns):
+            joint_value += pcns.joint_work[b, q, JOINT_VALUE]
+            joint_effort += pcns.joint_work[b, q, JOINT_EFFORT]
             if wanted[N.n_clusters]:
                 n_clusters += clusters(index.pcn_start, index.pcn_members, members.active, members.values, b, q,
                                        v.cluster_tolerance[b], parent)
-            if not wanted[N.shared_purpose]:
-                continue
-            # Shared purpose: practices that would back their PCN's proposal, weighing every value equally.
-            proposal(index.pcn_start, index.pcn_members, members.engaged, traits.list_size, members.values, b, q,
-                     pcns.facilitation[b, q], proposed)
-            for a in range(index.pcn_start[b, q], index.pcn_start[b, q + 1]):
-                i = index.pcn_members[b, a]
-                if index.partner[b, i] or not members.engaged[b, i]:
-                    continue
-                o = openness(trust_in_pcn(index.adj_start, index.adj_edge, index.cross, ties.trust, b, limit, i), tm)
-                if backs(distance(members.values, b, i, proposed, even), stake(members.stakes[b, i], ws,
-                         members.unfunded[b, i]), sa, conf, o):
-                    backing += 1
+            if wanted[N.shared_purpose] or wanted[N.purpose_strength]:
+                backs_q, aligned_q = purpose_of(index, traits, members, ties, pcns, p, b, q, limit, proposed, even)
+                backing += backs_q
+                aligned += aligned_q
+        owned = 0.0
+        for i in range(n_members):
+            if not index.partner[b, i]:
+                owned += members.ownership[b, i]
         practices, capacity, pressure, burnout, lost = practice_sums(
             index.partner, members.engaged, members.ownership, members.capacity, members.pressure, members.burnout,
             members.time_lost, b, everyone, classes)
@@ -128,6 +150,13 @@ def measure(index, traits, members, ties, pcns, counters, p, week, tally, wanted
         row[N.truly_behind] = truly / n_pcns
         row[N.false_urgency] = falsely / n_pcns
         row[N.relationship_time_lost] = lost / practices
+        row[N.joint_value] = joint_value
+        row[N.joint_effort] = joint_effort
+        row[N.joint_quality] = joint_value / joint_effort if joint_effort > 0.0 else np.nan
+        row[N.broken_agreements] = counters.totals[b, C.broken_agreements]
+        row[N.mean_ownership] = owned / practices
+        row[N.purpose_strength] = aligned / practices
+        row[N.trust_ceiling] = ceiling_sum / limit if limit else 1.0
 
 
 @kernel
@@ -135,6 +164,9 @@ def measure_pcns(index, traits, members, ties, pcns, counters, p, out):
     """Per-PCN outcomes of every run now: `out` is (B, P, PCN_OUTCOMES)."""
     parent = np.zeros(members.values.shape[1], np.int64)
     classes = np.zeros(3, np.int64)
+    dims = members.values.shape[2]
+    proposed = np.zeros(dims)
+    even = np.full(dims, 1.0 / dims)
     for b in range(members.values.shape[0]):
         limit = active_edges(counters.joined, index.base_edges, index.src.shape[1], b)
         for q in range(pcns.decided.shape[1]):
@@ -166,6 +198,17 @@ def measure_pcns(index, traits, members, ties, pcns, counters, p, out):
             row[P.burnout] = burnout / practices
             row[P.pressure] = pressure / practices
             row[P.facilitation] = pcns.facilitation[b, q]
+            row[P.joint_value] = pcns.joint_work[b, q, JOINT_VALUE]
+            row[P.joint_effort] = pcns.joint_work[b, q, JOINT_EFFORT]
+            row[P.broken_agreements] = pcns.pcn_totals[b, q, C.broken_agreements]
+            owned = 0.0
+            for a in range(first, last):
+                i = index.pcn_members[b, a]
+                if not index.partner[b, i]:
+                    owned += members.ownership[b, i]
+            row[P.mean_ownership] = owned / practices
+            row[P.purpose_strength] = purpose_of(index, traits, members, ties, pcns, p, b, q, limit, proposed,
+                                                 even)[1] / practices
 
 
 # ---------------------------------------------------------------- the reference's reading
@@ -182,23 +225,28 @@ def measure_reference(model, week, tally) -> dict:
     """This week's national outcomes of a reference model, by name."""
     sc = model.params
     limit = model.active_ties()
-    trust_sum, trust_min, tension_sum = 0.0, math.inf, 0.0
+    trust_sum, trust_min, tension_sum, ceiling_sum = 0.0, math.inf, 0.0, 0.0
     for tie in model.ties[:limit]:
         trust_sum += tie.trust
         trust_min = min(trust_min, tie.trust)
         tension_sum += tie.tension
+        ceiling_sum += R.ceiling(tie.scar)
     mean_trust = trust_sum / limit if limit else 0.0
     trusted = [(tie.src, tie.dst) for tie in model.ties[:limit] if tie.trust >= sc.trust.trusted_threshold]
     dims = len(model.members[0].values)
     even = [1.0 / dims] * dims
-    n_clusters, backing = 0, 0
+    n_clusters, backing, aligned, joint_value, joint_effort = 0, 0, 0.0, 0.0, 0.0
     for pcn in model.pcns:
+        joint_value += pcn.joint_work[JOINT_VALUE]
+        joint_effort += pcn.joint_work[JOINT_EFFORT]
         n_clusters += pcn.clusters(sc.values.cluster_tolerance)
-        proposed = pcn.proposal(pcn.facilitation)
-        for member in pcn.members:
-            if not member.partner and member.engaged and member.backs(proposed, even, limit):
-                backing += 1
+        backs_q, aligned_q = _purpose(pcn, even, limit)
+        backing += backs_q
+        aligned += aligned_q
     practices = [member for member in model.members if not member.partner]
+    owned = 0.0
+    for member in practices:
+        owned += member.ownership
     classes = _classes(practices)
     capacity, pressure, burnout, lost = 0.0, 0.0, 0.0, 0.0
     for member in practices:
@@ -240,13 +288,35 @@ def measure_reference(model, week, tally) -> dict:
         "truly_behind": sum(1 for pcn in model.pcns if pcn.truly_behind) / n_pcns,
         "false_urgency": sum(1 for pcn in model.pcns if pcn.behind and not pcn.truly_behind) / n_pcns,
         "relationship_time_lost": lost / n,
+        "joint_value": joint_value,
+        "joint_effort": joint_effort,
+        "joint_quality": joint_value / joint_effort if joint_effort > 0.0 else math.nan,
+        "broken_agreements": model.totals[C.broken_agreements],
+        "mean_ownership": owned / n,
+        "purpose_strength": aligned / n,
+        "trust_ceiling": ceiling_sum / limit if limit else 1.0,
     }
     return {name: values[name] for name in OUTCOMES}
+
+
+def _purpose(pcn, even, limit) -> tuple[int, float]:
+    """Over a PCN's practices: how many back its proposal on an evenly weighted matter, and their summed alignment."""
+    proposed = pcn.proposal(pcn.facilitation)
+    backing, aligned = 0, 0.0
+    for member in pcn.members:
+        if member.partner or not member.engaged:
+            continue
+        if member.backs(proposed, even, limit):
+            backing += 1
+        aligned += member.alignment(proposed, even, limit)
+    return backing, aligned
 
 
 def measure_pcns_reference(model) -> list[dict]:
     """Each PCN's outcomes now, by name."""
     limit = model.active_ties()
+    dims = len(model.members[0].values)
+    even = [1.0 / dims] * dims
     rows = []
     for pcn in model.pcns:
         ties = [tie for tie in pcn.ties if tie.index < limit]
@@ -255,10 +325,11 @@ def measure_pcns_reference(model) -> list[dict]:
             trust_sum += tie.trust
         practices = [member for member in pcn.members if not member.partner]
         classes = _classes(practices)
-        burnout, pressure = 0.0, 0.0
+        burnout, pressure, owned = 0.0, 0.0, 0.0
         for member in practices:
             burnout += member.burnout
             pressure += member.pressure
+            owned += member.ownership
         n = len(practices)
         values = {
             "mean_trust": trust_sum / len(ties) if ties else math.nan,
@@ -274,6 +345,10 @@ def measure_pcns_reference(model) -> list[dict]:
             "burnout": burnout / n,
             "pressure": pressure / n,
             "facilitation": pcn.facilitation,
+            "joint_value": pcn.joint_work[JOINT_VALUE],
+            "joint_effort": pcn.joint_work[JOINT_EFFORT],
+            "mean_ownership": owned / n,
+            "purpose_strength": _purpose(pcn, even, limit)[1] / n,
         }
         rows.append({name: values[name] for name in PCN_OUTCOMES})
     return rows

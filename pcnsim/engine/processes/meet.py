@@ -6,9 +6,10 @@ meets with chance `meetings.cross_rate`.
 
 Two engaged members who both attend compare values. Near enough (for what
 is at stake and their trust), they agree: values converge, trust and
-ownership grow. Otherwise it is a conflict, handled productively, avoided
-(tension builds) or destructively (trust falls), by the pair's styles, trust,
-facilitation and the tie's tension.
+ownership grow, trust only up to the ceiling the tie's memory of damage
+leaves it. Otherwise it is a conflict, handled productively, avoided
+(tension builds) or destructively (trust falls and the tie remembers it), by
+the pair's styles, trust, facilitation and the tie's tension.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from .. import rules
 from ..jit import kernel, plain
 from ..outcomes import T
 from ..rules import (conflict_weights, convergence_step, history_factor, intensity, openness, owned_more,
-                     square_gap, stake, trust_broken, trust_built)
+                     scarred, square_gap, stake, trust_broken, trust_built)
 from ..state import AGREED, AVOIDED, DESTRUCTIVE, NONE, PRODUCTIVE
 from ..walk import active_edges
 
@@ -78,7 +79,7 @@ def hold(index, traits, members, ties, pcns, p, b, e, attend, mode, tally):
             step = convergence_step(conv, o, members.values[b, i, k], members.values[b, j, k])
             members.values[b, i, k] += step
             members.values[b, j, k] -= step
-        ties.trust[b, e] = trust_built(trust, gain, build)
+        ties.trust[b, e] = trust_built(trust, gain, build, ties.scar[b, e])
         members.ownership[b, i] = owned_more(members.ownership[b, i], own_rate)
         members.ownership[b, j] = owned_more(members.ownership[b, j], own_rate)
         ties.last_meeting[b, e] = AGREED
@@ -92,7 +93,7 @@ def hold(index, traits, members, ties, pcns, p, b, e, attend, mode, tally):
         ties.tension[b, e])
     pick = mode * (w_productive + w_avoided + w_destructive)
     if pick < w_productive:
-        ties.trust[b, e] = trust_built(trust, gain * tr.productive_ratio[b], build)
+        ties.trust[b, e] = trust_built(trust, gain * tr.productive_ratio[b], build, ties.scar[b, e])
         ties.tension[b, e] *= 1.0 - p.conflict.tension_resolve[b]
         ties.last_meeting[b, e] = PRODUCTIVE
         tally[b, T.productive] += 1
@@ -102,6 +103,7 @@ def hold(index, traits, members, ties, pcns, p, b, e, attend, mode, tally):
         tally[b, T.avoided] += 1
     else:
         ties.trust[b, e] = trust_broken(trust, tr.loss[b], p.leadership.facilitation_protects[b], f, strength)
+        ties.scar[b, e] = scarred(ties.scar[b, e], p.damage.conflict_scar[b] * min(1.0, strength))
         ties.last_meeting[b, e] = DESTRUCTIVE
         tally[b, T.destructive] += 1
 
@@ -145,7 +147,7 @@ def hold_reference(model, tie, attend, mode, tally) -> None:
             step = R.convergence_step(v.convergence, o, one.values[k], other.values[k])
             one.values[k] += step
             other.values[k] -= step
-        tie.trust = R.trust_built(trust, tr.gain, build)
+        tie.trust = R.trust_built(trust, tr.gain, build, tie.scar)
         for member in (one, other):
             member.ownership = R.owned_more(member.ownership, sc.delivery.meeting_ownership_rate)
         tie.last_meeting = AGREED
@@ -157,7 +159,7 @@ def hold_reference(model, tie, attend, mode, tally) -> None:
     w_productive, w_avoided, w_destructive = R.conflict_weights(*tie.propensity, trust, f, tie.tension)
     pick = mode * (w_productive + w_avoided + w_destructive)
     if pick < w_productive:
-        tie.trust = R.trust_built(trust, tr.gain * tr.productive_ratio, build)
+        tie.trust = R.trust_built(trust, tr.gain * tr.productive_ratio, build, tie.scar)
         tie.tension *= 1.0 - sc.conflict.tension_resolve
         tie.last_meeting = PRODUCTIVE
         tally.productive += 1
@@ -167,5 +169,6 @@ def hold_reference(model, tie, attend, mode, tally) -> None:
         tally.avoided += 1
     else:
         tie.trust = R.trust_broken(trust, tr.loss, sc.leadership.facilitation_protects, f, strength)
+        tie.scar = R.scarred(tie.scar, sc.damage.conflict_scar * min(1.0, strength))
         tie.last_meeting = DESTRUCTIVE
         tally.destructive += 1

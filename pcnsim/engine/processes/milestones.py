@@ -1,4 +1,8 @@
-"""Stages due this week, and whether each PCN has done enough of the work by now (docs/ODD.md 7.4)."""
+"""Stages due this week, and whether each PCN has done enough of the work by now (docs/ODD.md 7.4).
+
+A stage is met when both its tracks, administrative and joint, have reached their targets: milestones are
+met by effort, whether owned or complied with.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +24,11 @@ def milestones(traits, schedule, pcns, counters, week):
                         continue
                     counters.totals[b, C.milestones_due] += 1
                     pcns.pcn_totals[b, q, C.milestones_due] += 1
-                    if pcns.decided[b, q, req] and stage_met(
-                            pcns.done[b, q, req], schedule.target[b, req, m], traits.effort_scale[b, q]):
+                    j, scale, target = schedule.joint[b, req], traits.effort_scale[b, q], schedule.target[b, req, m]
+                    done_joint = pcns.done_joint[b, q, req]
+                    if pcns.decided[b, q, req] and stage_met(pcns.done[b, q, req] - done_joint, target,
+                                                             scale * (1.0 - j)) and stage_met(done_joint, target,
+                                                                                              scale * j):
                         counters.totals[b, C.milestones_met] += 1
                         pcns.pcn_totals[b, q, C.milestones_met] += 1
 
@@ -34,6 +41,8 @@ def milestones_reference(model, week, u, tally) -> None:
                     continue
                 model.totals[C.milestones_due] += 1
                 pcn.pcn_totals[C.milestones_due] += 1
-                if pcn.decided[k] and R.stage_met(pcn.done[k], target, pcn.effort_scale):
+                scale, done_joint = pcn.effort_scale, pcn.done_joint[k]
+                if pcn.decided[k] and R.stage_met(pcn.done[k] - done_joint, target, scale * (1.0 - req.joint)) \
+                        and R.stage_met(done_joint, target, scale * req.joint):
                     model.totals[C.milestones_met] += 1
                     pcn.pcn_totals[C.milestones_met] += 1
