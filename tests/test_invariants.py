@@ -33,7 +33,10 @@ def test_state_stays_in_bounds(scenario, facilitation, stakes, spread, effort, o
     assert ((s.burnout >= 0) & (s.burnout <= 1)).all()
     assert (s.capacity > 0).all() and (s.tension >= 0).all()
     assert (s.done <= s.effort[None, :] * s.effort_scale[:, None] + 1e-12).all()  # effort as scaled for each PCN
-    assert df.drop(columns="agreement_share").notna().all().all()
+    assert (s.scar >= 0).all() and (s.done_joint <= s.done + 1e-12).all()
+    # undefined by definition: agreement_share at week 0, joint_quality before any joint work
+    assert df.drop(columns=["agreement_share", "joint_quality"]).notna().all().all()
+    assert (df.joint_value <= df.joint_effort + 1e-12).all() and df.trust_ceiling.between(0, 1, "right").all()
     assert (df.milestones_met <= df.milestones_due).all()
     assert (df.conflict_productive + df.conflict_avoided + df.conflict_destructive == df.conflict_episodes).all()
     assert (df.conflict_episodes <= df.meetings).all()

@@ -55,7 +55,8 @@ def test_history_makes_trust_build_faster_from_one_half_to_one():
 
 def test_trust_moves_stay_between_zero_and_one():
     for trust in (0.0, 0.3, 1.0):
-        assert 0.0 <= rules.trust_built(trust, 0.04, 1.0) <= 1.0
+        assert 0.0 <= rules.trust_built(trust, 0.04, 1.0, 0.0) <= 1.0
+        assert rules.trust_built(trust, 0.04, 1.0, 0.5) <= max(trust, math.exp(-0.5))  # not above the ceiling
         assert 0.0 <= rules.trust_broken(trust, 0.25, 0.5, 1.0, 3.0) <= trust
         assert 0.0 <= rules.trust_eroded(trust, 0.01, 50.0) <= trust
     assert rules.trust_broken(0.5, 0.25, 0.5, 1.0, 1.0) > rules.trust_broken(0.5, 0.25, 0.5, 0.0, 1.0)
