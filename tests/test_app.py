@@ -86,7 +86,7 @@ def test_a_change_of_load_in_the_scenario_files_reaches_the_trainer(tmp_path):
 
 
 def test_the_presets_follow_the_files_timing_and_people(tmp_path):
-    edits = {"race": [("lead_weeks: 26\n    milestones: 4", "lead_weeks: 13\n    milestones: 4")],
+    edits = {"race": [("lead_weeks: 39\n    milestones: 4", "lead_weeks: 13\n    milestones: 4")],
              "trust_first": [("start_week: 26", "start_week: 39"),
                              ("description:", "leadership: {facilitation: 0.8}\ndescription:")]}
     basis = settings.read_basis(_edited(tmp_path, edits))
@@ -105,7 +105,7 @@ def test_the_presets_follow_the_files_timing_and_people(tmp_path):
     ({"trust_first": [("total_effort: 8.0", "total_effort: 9.0")]}, "mandates.1.total_effort is 9.0 but 8.0"),
     ({"trust_first": [("description:", "wellbeing: {burnout_rate: 0.7}\ndescription:")]},
      "wellbeing.burnout_rate is 0.7 but 0.5"),
-    ({"race": [("lead_weeks: 26\n    milestones: 4", "lead_weeks: 20\n    milestones: 4")]},
+    ({"race": [("lead_weeks: 39\n    milestones: 4", "lead_weeks: 20\n    milestones: 4")]},
      "mandates.0.lead_weeks: the trainer's deadlines are whole months"),
     ({"race": [("kind: step", "kind: ramp")]}, "mandates.0.kind: the trainer paces the specifications"),
 ])
@@ -201,31 +201,32 @@ def test_a_control_rebuilds_the_pcn_with_that_setting():
     trainer = app.Trainer()
     rc = render(trainer)
     button(rc, "Step").click()
-    slider(rc, "Pace").v_model = 1.0
+    slider(rc, "Pace").v_model = 0.5
     run = trainer.pcns.value.runs[0]
     assert run.model.week == 0
-    assert run.settings.pace == 1.0 and run.model.params.mandates[0].start_week == 26
+    assert run.settings.pace == 0.5 and run.model.params.mandates[0].start_week == 13  # halfway to week 26
     assert rc.find(v.Select).widget.v_model == "Custom"
-    assert "Pace: 1" in [s.label for s in rc.find(v.Slider).widgets]
+    assert "Pace: 0.5" in [s.label for s in rc.find(v.Slider).widgets]
     # the right-hand PCN has its own settings
     rc.find(v.BtnToggle).widgets[1].v_model = 1  # "right"
     assert rc.find(v.Select).widget.v_model == "Trust first"
     slider(rc, "Clinical Director").v_model = 0.9
     assert trainer.pcns.value.runs[1].model.params.leadership.facilitation == 0.9
-    assert trainer.pcns.value.runs[0].settings.pace == 1.0
+    assert trainer.pcns.value.runs[0].settings.pace == 0.5
 
 
 def test_side_by_side_marks_the_crossover():
     # The crossover from the scenario files themselves, independently of the page's code.
-    race, first = (PCNModel(load(SCENARIOS / f"{name}.yaml"), seed=DEFAULT_SEED).run(100)["milestones_met"].to_numpy()
+    weeks = 260
+    race, first = (PCNModel(load(SCENARIOS / f"{name}.yaml"), seed=DEFAULT_SEED).run(weeks)["milestones_met"].to_numpy()
                    for name in ("race", "trust_first"))
     behind = np.flatnonzero(first <= race)
     expected = int(behind[-1] + 1)
-    assert 26 < expected < 100 and race[26] > first[26]  # the default seed tells the story
+    assert 26 < expected < weeks and race[26] > first[26]  # the default seed tells the story
     trainer = app.Trainer(seed=DEFAULT_SEED)
     rc = render(trainer)
     assert len(html(rc, "pcn-right")) == 1
-    for _ in range(100):
+    for _ in range(weeks):
         trainer.step()
     assert trainer.pcns.value.crossover() == expected
     marks = [w.option["series"][-1].get("markLine") for w in rc.find(solara.components.echarts.EchartsWidget).widgets
@@ -290,11 +291,11 @@ def test_race_writes_the_animation_and_the_still(tmp_path, monkeypatch):
     from pcnsim.trainer import race
 
     monkeypatch.setattr(race.shutil, "which", lambda name: None)  # as on a machine without ffmpeg
-    files = race.write_race(tmp_path / "slides", seed=7, weeks=16, every=4)
+    files = race.write_race(tmp_path / "slides", seed=1, weeks=60, every=15)
     assert [f.name for f in files] == ["race.gif", "race.png", "race.svg"]
-    assert Image.open(files[0]).n_frames == 5  # weeks 0, 4, 8, 12 and 16
+    assert Image.open(files[0]).n_frames == 5  # weeks 0, 15, 30, 45 and 60
     assert Image.open(files[1]).size == (1280, 720)
-    assert "crossover:" in files[2].read_text()  # seed 7: Trust first leads from week 13 (one milestone to none)
+    assert "crossover:" in files[2].read_text()  # seed 1: Trust first leads on milestones from week 56
 
 
 def test_race_writes_an_mp4_when_ffmpeg_is_there(tmp_path):

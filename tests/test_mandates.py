@@ -1,6 +1,9 @@
 import numpy as np
 import pytest
 
+from pcnsim import load
+from conftest import ROOT
+
 from pcnsim.world import schedule as mandates
 from pcnsim.config.schema import MandateStream
 
@@ -44,3 +47,26 @@ def test_required_rate_rises_as_a_deadline_nears():
     # With late work, what is left after the last deadline is worked off over late_weeks, whatever the week.
     assert rate(1.0, 41, late=13.0) == pytest.approx(3.0 / 13) == rate(1.0, 90, late=13.0)
     assert rate(1.0, 41, scale=0.0, late=13.0) == 0  # a track with no share of the work asks nothing
+
+
+def test_race_and_trust_first_differ_only_in_when_their_requirements_arrive():
+    """The fair race (issue 12 item 8): the same requirements, effort, kinds of work, lead times and horizon."""
+    race, first = (load(ROOT / "scenarios" / f"{name}.yaml") for name in ("race", "trust_first"))
+    rest = [s.model_dump(exclude={"name", "description", "mandates"}) for s in (race, first)]
+    assert rest[0] == rest[1]
+
+    def requirements(streams):
+        """Each requirement's effort, funding, joint share, stage due weeks after arrival and targets, sorted."""
+        sched = mandates.build(streams)
+        rows = []
+        for r in range(sched.size):
+            stages = sched.stage_exists[r]
+            rows.append((sched.effort[r], sched.funding[r], sched.joint[r],
+                         tuple((sched.due[r, stages] - sched.arrival[r]).tolist()), tuple(sched.target[r, stages].tolist())))
+        return sorted(rows), sched.arrival
+
+    race_reqs, race_arrival = requirements(race.mandates)
+    first_reqs, first_arrival = requirements(first.mandates)
+    assert race_reqs == first_reqs
+    assert sorted(race_arrival) != sorted(first_arrival)
+    assert race_arrival[:5].max() < first_arrival[:5].max()  # the race takes its five specifications on sooner

@@ -190,18 +190,19 @@ def test_anxiety_while_believing_behind_adds_the_same_tension_to_every_tie_of_th
 
 
 def test_late_work_is_made_up_after_the_last_deadline_only_when_late_weeks_is_set():
-    """A heavy race with 20-week deadlines leaves arrears; with late_weeks they are worked off, a share a week."""
+    """A heavy race with 13-week deadlines leaves arrears; with late_weeks they are worked off, a share a week."""
     left = {}
     for late in (0, 13):
-        scenario = load(SCENARIOS / "race.yaml", JOINT + [f"delivery.late_weeks={late}", "mandates.0.total_effort=40",
-                                                          "mandates.0.lead_weeks=20", "steps=120"])
+        scenario = load(SCENARIOS / "race.yaml", JOINT + [f"delivery.late_weeks={late}", "mandates.0.total_effort=25",
+                                                          "mandates.0.lead_weeks=13", "steps=120",
+                                                          "follow.break_rate=0"])  # every agreement kept
         b = Batch.of([scenario], [2])
         for _ in b.advance(120):
             pass
         s = b.state
         left[late] = s.schedule.effort[0, :5] - s.pcns.done[0, 0, :5]
         assert (s.pcns.done_joint[0, 0] <= 0.6 * s.schedule.effort[0] + 1e-12).all()
-    assert left[0].min() > 2  # never delivered
+    assert left[0].min() > 1  # never delivered
     assert left[13].max() < 0.1 * left[0].min()
 
 

@@ -108,19 +108,9 @@ def test_sf9_with_perception_differing_between_pcns_most_but_not_all_believe_the
     assert greater(believe - truly, np.full_like(truly, 0.1)) < 0.01
 
 
-class TrustCostNotShown(AssertionError):
-    """Mean trust over weeks 26-156 is not significantly lower with biased comparison than with none."""
-
-
-# Since meetings are drawn per PCN (ODD 7.5), false urgency's trust cost at the heavier load is 0.0035 on a
-# 0-1 scale and not significant over 20 seeds (p = 0.12): in model 1 it comes from haste alone (7.11) and is
-# too small for a user to see. Issue 12 item 5 (false urgency as anxiety and frustration) is the open fix.
-HEAVIER_LOAD_TRUST_COST = "false urgency's trust cost is not shown at the heavier load (TrustCostNotShown)"
-
-
-@pytest.mark.parametrize("setting", [
-    [], pytest.param(["mandates.0.total_effort=28"], marks=pytest.mark.xfail(
-        strict=True, raises=TrustCostNotShown, reason=HEAVIER_LOAD_TRUST_COST))])
+# False urgency costs trust through anxiety (unsaid tension while a PCN believes it is behind, as far as its
+# purpose is not shared: ODD 7.16) and haste (7.11), at the shipped load and at a heavier one.
+@pytest.mark.parametrize("setting", [[], ["mandates.0.total_effort=28"]])
 def test_sf9_false_urgency_lowers_trust(setting):
     seeds = range(20)
     biased = runs("england", SMALL_ENGLAND + setting + ["comparison.bias=0.6"], seeds)
@@ -128,6 +118,4 @@ def test_sf9_false_urgency_lowers_trust(setting):
     trust = lambda res: later(res, "mean_trust")  # noqa: E731
     print(f"SF9 trust {setting}: comparison off {trust(off).mean():.4f}, biased {trust(biased).mean():.4f}")
     assert (later(biased, "false_urgency") > 0.25).all()
-    p = greater(trust(off), trust(biased))
-    if not p < 0.01:
-        raise TrustCostNotShown(f"p = {p:.2g}")
+    assert greater(trust(off), trust(biased)) < 0.01

@@ -17,8 +17,9 @@ p-value; lines marked "(info)" are reported, not asserted. SF4 also prints the
 crossover step. pytest-xdist workers do not forward `-s` output, so the same
 lines are attached to each test's report: add `-rA` to see them with `-n 2`.
 
-Where a fact holds only in part, the part that fails is said so in the test
-(SF4 at 5 practices is a strict xfail).
+Where a fact holds only in part, the part that fails is said so in the test: a
+strict xfail that raises a named exception for the check that fails (SF4's
+early lead at a heavy load, two of its ablations, SF5 at the shipped baseline).
 
 SF7 (partner organisations) and SF9 ("everyone thinks they are behind") are
 not tested here.
@@ -36,6 +37,8 @@ import pytest
 from scipy import stats
 
 from pcnsim import PCNModel, load
+from pcnsim.engine.batch import simulate
+from pcnsim.engine.outcomes import OUTCOMES
 from pcnsim.outputs.stats import crossover as series_crossover
 from conftest import SCENARIOS
 
@@ -307,30 +310,11 @@ def test_sf3_wider_values_slow_consensus_and_raise_avoided_or_destructive_confli
 # --------------------------------------------------------------------------- SF4
 
 
-def crossover(race_frames, first_frames) -> int | None:
-    """First step after which trust-first's mean milestones_met stays strictly above race's to the end."""
-    race = np.mean([d.milestones_met.to_numpy() for d in race_frames], axis=0)
-    first = np.mean([d.milestones_met.to_numpy() for d in first_frames], axis=0)
+def crossover(race_frames, first_frames, column="milestones_met") -> int | None:
+    """First step after which trust-first's mean `column` stays strictly above race's to the end."""
+    race = np.mean([d[column].to_numpy() for d in race_frames], axis=0)
+    first = np.mean([d[column].to_numpy() for d in first_frames], axis=0)
     return series_crossover(pd.Series(race), pd.Series(first))  # the index is the step
-
-
-SF4_OVER_CAPACITY = (
-    "5 practices, specification load 16: the rush overruns spare capacity plus overtime, so the race is only "
-    "narrowly ahead at week 26 (5.5 against 2 milestones) and overtaken at week 52; it has lower trust at "
-    "year 3 and lower agreement, but by week 260 the trust gap has closed in the typical seed."
-)
-SF4_GAP_CLOSES = (
-    "5 practices, specification load 14: the race is ahead at week 26, is overtaken before year 3 and has "
-    "lower trust at year 3 and lower agreement, but by week 260 the trust gap has closed in the typical "
-    "seed (a minority of seeds keep a large gap)."
-)
-
-SF4_LATE_CROSSOVER = (
-    "6 practices, specification load 14: the race is ahead at week 26 and has lower trust at years 3 and 5, "
-    "but a six-practice PCN has enough spare capacity that trust_first overtakes it on milestones only at "
-    "week 169, after year 3 (the engine's weekly commitment draws and one-by-one decisions, since the batched "
-    "engine, moved it from week 130)."
-)
 
 
 def _load(effort: float) -> str:
@@ -338,78 +322,160 @@ def _load(effort: float) -> str:
     return f"mandates.0.total_effort={effort:g}"
 
 
-@pytest.mark.parametrize(
-    "overrides",
-    [
-        pytest.param(
-            ("network.practices=6", _load(14)), id="6_practices-load_14",
-            marks=pytest.mark.xfail(strict=True, reason=SF4_LATE_CROSSOVER),
-        ),
-        pytest.param(
-            ("network.practices=6", _load(16), "leadership.facilitation=0.3"), id="6_practices-load_16-facilitation_0.3"
-        ),
-        pytest.param(
-            ("network.practices=7", _load(16), "delivery.overtime=0.1", "trust.initial=0.2"),
-            id="7_practices-load_16-overtime_0.10-low_initial_trust_0.2",
-        ),
-        pytest.param(
-            ("network.practices=5", _load(16)), id="5_practices-load_16",
-            marks=pytest.mark.xfail(strict=True, reason=SF4_OVER_CAPACITY),
-        ),
-        pytest.param(
-            ("network.practices=5", _load(14)), id="5_practices-load_14",
-            marks=pytest.mark.xfail(strict=True, reason=SF4_GAP_CLOSES),
-        ),
-    ],
+# The points at which SF4 is judged (docs/design/model2/README.md 2.1): the shipped pair, a PCN with low
+# starting trust and little shared history, a larger PCN with its load scaled to its size, a heavier load,
+# and long history with aligned values, where the brief expects the gap may narrow.
+SF4_POINTS = {
+    "defaults": (),
+    "low_trust_short_history": ("trust.initial=0.15", "network.history_years.mean=0.5"),
+    "8_practices-load_22.4": ("network.practices=8", _load(22.4)),
+    "heavier_load_18": (_load(18),),
+    "long_history_aligned_values": ("network.history_years.mean=10", "practices.value_spread=0.08"),
+}
+# What a trainer can show a room: gaps of at least 0.05 on a 0-1 scale (trust, mean ownership) at year 3, and
+# joint work worth at least a tenth less by year 5. Model 1's year-5 trust gap was 0.002 in the typical seed.
+VISIBLE_GAP, VISIBLE_VALUE_DEFICIT = 0.05, 0.10
+SPEC_JOINT_EFFORT = 14.0 * 0.6  # practice-weeks of joint work in the five specifications, per PCN
+
+
+class NotAheadEarly(AssertionError):
+    """The race has not met significantly more milestones than trust_first at week 26."""
+
+
+class GapStays(AssertionError):
+    """With the mechanism switched off, the race's year-5 gap is still significant."""
+
+
+SF4_HEAVY_EARLY = (
+    "at load 18 the rush overruns a five-practice PCN's spare capacity: its joint work, done at low capacity and "
+    "with broken agreements, does not put it significantly ahead even at week 26 (NotAheadEarly); every long-run "
+    "leg holds"
 )
-def test_sf4_it_is_not_a_race(overrides, request):
-    """SF4: race.yaml vs trust_first.yaml, same seeds and the same overrides (the specifications' load is
-    stated in each setting: 14 or 16 practice-weeks).
 
-    Early (week 26) the race has met more milestones; later it has lower mean trust (year 3 and end) and
-    lower consensus: a lower mean agreement share from month 6 to year 3 and from month 6 to the end.
-    The crossover step (trust_first's mean milestones_met stays strictly above race's from then on) is
-    printed and must lie between the early and the year-3 checkpoints. Ownership is printed, not asserted.
+
+def sf4_runs(path, overrides, seeds=SEEDS_SF4):
+    """Outcome tables of `path` under `overrides`, one per seed, run as one batch (fast; same as run one by one)."""
+    scenario = load(SCENARIOS / path, list(overrides))
+    return [pd.DataFrame(table, columns=list(OUTCOMES)) for table in simulate([scenario] * len(seeds), list(seeds))]
+
+
+def _at(column, t):
+    return lambda d: d[column].iloc[t]
+
+
+@pytest.mark.parametrize("point", [
+    pytest.param(name, id=name, marks=pytest.mark.xfail(strict=True, raises=NotAheadEarly, reason=SF4_HEAVY_EARLY)
+                 if name == "heavier_load_18" else ()) for name in SF4_POINTS])
+def test_sf4_it_is_not_a_race(point, request):
+    """SF4 on the fair pair (race.yaml, trust_first.yaml: the same requirements, effort, kinds of work and lead
+    times; only the arrival weeks differ), paired by seed, 40 seeds.
+
+    The race is ahead on milestones at week 26; by year 5 its joint work has delivered less value for the same
+    effort, and it has lower mean trust and lower mean ownership at years 3 and 5, by margins a room can see
+    (VISIBLE_GAP at year 3, VISIBLE_VALUE_DEFICIT of joint value). Purpose alignment and the milestone crossover
+    are printed, not asserted (purpose saturates where values are aligned).
     """
-    setting = "+".join(overrides)
-    race = runs("race.yaml", overrides, SEEDS_SF4, END)
-    first = runs("trust_first.yaml", overrides, SEEDS_SF4, END)
+    overrides = SF4_POINTS[point]
+    race, first = sf4_runs("race.yaml", overrides), sf4_runs("trust_first.yaml", overrides)
     labels = ("race", "trust_first")
-
-    def at(column, t):
-        return lambda d: d[column].iloc[t]
-
-    def window(column, t0, t1):
-        return lambda d: d[column].iloc[t0 : t1 + 1].mean()
-
-    results = [
-        paired("SF4", setting, f"milestones_met at week {EARLY}",
-               per_run(race, at("milestones_met", EARLY)), per_run(first, at("milestones_met", EARLY)),
-               "greater", labels),
-    ]
+    early = paired("SF4", point, f"milestones_met at week {EARLY}", per_run(race, _at("milestones_met", EARLY)),
+                   per_run(first, _at("milestones_met", EARLY)), "greater", labels)
+    later = [paired("SF4", point, f"joint_value at week {END}", per_run(race, _at("joint_value", END)),
+                    per_run(first, _at("joint_value", END)), "less", labels)]
+    for column in ("mean_trust", "mean_ownership"):
+        for t in (YEAR3, END):
+            later.append(paired("SF4", point, f"{column} at week {t}", per_run(race, _at(column, t)),
+                                per_run(first, _at(column, t)), "less", labels))
     for t in (YEAR3, END):
-        results.append(paired("SF4", setting, f"mean_trust at week {t}",
-                              per_run(race, at("mean_trust", t)), per_run(first, at("mean_trust", t)), "less", labels))
-    for t in (YEAR3, END):
-        results.append(paired("SF4", setting, f"mean agreement_share weeks {EARLY + 1}-{t}",
-                              per_run(race, window("agreement_share", EARLY + 1, t)),
-                              per_run(first, window("agreement_share", EARLY + 1, t)), "less", labels))
-    # Reported only: the 13-week EWMA agreement_share at single weeks is noisy and ownership does not
-    # separate the scenarios robustly (see the report); printed so the evidence is visible.
-    for t in (YEAR3, END):
-        paired("SF4", setting, f"(info) agreement_share at week {t}",
-               per_run(race, at("agreement_share", t)), per_run(first, at("agreement_share", t)), "less", labels)
-        paired("SF4", setting, f"(info) ownership at week {t}",
-               per_run(race, at("ownership", t)), per_run(first, at("ownership", t)), "less", labels)
-    paired("SF4", setting, f"(info) milestones_met at week {END}",
-           per_run(race, at("milestones_met", END)), per_run(first, at("milestones_met", END)), "less", labels)
-
-    step = crossover(race, first)
-    say(f"[SF4] {setting} | crossover step (trust_first's mean milestones_met stays above race's): {step}")
+        paired("SF4", point, f"(info) purpose_strength at week {t}", per_run(race, _at("purpose_strength", t)),
+               per_run(first, _at("purpose_strength", t)), "less", labels)
+    paired("SF4", point, f"(info) milestones_met at week {END}", per_run(race, _at("milestones_met", END)),
+           per_run(first, _at("milestones_met", END)), "less", labels)
+    say(f"[SF4] {point} | (info) crossover on mean milestones_met: {crossover(race, first)}, "
+        f"on mean joint_value: {crossover(race, first, 'joint_value')}")
     publish(request)
-    check(results)
-    assert step is not None, "trust_first never overtakes race in milestones met"
-    assert EARLY < step <= YEAR3, f"crossover at week {step}, not between week {EARLY} and week {YEAR3}"
+    check(later)
+    trust, ownership = (-later[1]["diff"], -later[3]["diff"])
+    value_deficit = -later[0]["diff"] / later[0]["mean_b"]
+    assert trust >= VISIBLE_GAP and ownership >= VISIBLE_GAP, (trust, ownership)
+    assert value_deficit >= VISIBLE_VALUE_DEFICIT, value_deficit
+    if not (early["p"] < ALPHA and early["diff"] > 0):
+        raise NotAheadEarly(f"diff={early['diff']:+.3g}, p={early['p']:.2g}")
+
+
+CAPACITY_OFF = ("joint.capacity_effect=0",)
+DAMAGE_OFF = ("damage.imposition_scar=0", "damage.break_scar=0", "damage.conflict_scar=0", "damage.repulsion=0")
+
+
+@pytest.mark.parametrize("point", ["defaults", "8_practices-load_22.4", "heavier_load_18"])
+def test_sf4_ablation_with_collaborative_capacity_off_the_race_delivers_as_much_joint_value(point, request):
+    """With joint work's value independent of who does it (`joint.capacity_effect` 0), the race's year-5 joint-value
+    deficit is gone: not significant, and less than 1% of the specifications' joint effort. Late work
+    (`delivery.late_weeks`) delivers both arms' effort by then, so the calendar alone gives no deficit."""
+    overrides = SF4_POINTS[point] + CAPACITY_OFF
+    race, first = sf4_runs("race.yaml", overrides), sf4_runs("trust_first.yaml", overrides)
+    res = paired("SF4 ablation", point + "+capacity off", f"joint_value at week {END}",
+                 per_run(race, _at("joint_value", END)), per_run(first, _at("joint_value", END)), "less",
+                 ("race", "trust_first"))
+    publish(request)
+    scale = 8 / 5 if point.startswith("8_") else 1.0  # joint effort scales with the load
+    assert res["p"] >= ALPHA and abs(res["diff"]) < 0.01 * SPEC_JOINT_EFFORT * scale, res
+
+
+DAMAGE_GAP_STAYS = (
+    "8 practices: with lasting damage off the year-5 trust gap shrinks by more than half but stays significant "
+    "(GapStays): in a larger PCN the race's broken agreements and impositions cost more trust than its ties regain "
+    "in four years even with no memory"
+)
+
+
+@pytest.mark.parametrize("point", [
+    "defaults", "low_trust_short_history", "heavier_load_18",
+    pytest.param("8_practices-load_22.4", marks=pytest.mark.xfail(strict=True, raises=GapStays,
+                                                                  reason=DAMAGE_GAP_STAYS))])
+def test_sf4_ablation_with_lasting_damage_off_the_year5_trust_and_purpose_gaps_close(point, request):
+    """With every write to a tie's memory of damage and value repulsion off, the race's year-5 trust and purpose
+    gaps are no longer significant, and the trust gap is at most half what it is with damage on."""
+    overrides = SF4_POINTS[point]
+    labels = ("race", "trust_first")
+    on = [sf4_runs(path, overrides) for path in ("race.yaml", "trust_first.yaml")]
+    off = [sf4_runs(path, overrides + DAMAGE_OFF) for path in ("race.yaml", "trust_first.yaml")]
+    gap_on = paired("SF4 ablation", point, f"mean_trust at week {END}", *(per_run(r, _at("mean_trust", END))
+                                                                           for r in on), "less", labels)
+    gaps = [paired("SF4 ablation", point + "+damage off", f"{column} at week {END}",
+                   *(per_run(r, _at(column, END)) for r in off), "less", labels)
+            for column in ("mean_trust", "purpose_strength")]
+    paired("SF4 ablation", point + "+damage off", f"(info) mean_ownership at week {END}",
+           *(per_run(r, _at("mean_ownership", END)) for r in off), "less", labels)
+    publish(request)
+    assert -gaps[0]["diff"] <= 0.5 * -gap_on["diff"], (gaps[0]["diff"], gap_on["diff"])
+    stays = [f"{r['what']}: p={r['p']:.2g}" for r in gaps if r["p"] < ALPHA]
+    if stays:
+        raise GapStays("; ".join(stays))
+
+
+OWNERSHIP_CHANNELS_OFF = ("ownership.success_rate=0", "ownership.imposed_backer_gain=1") + DAMAGE_OFF
+OWNERSHIP_GAP_STAYS = (
+    "the year-5 ownership gap is carried mostly by seeing joint work fail (ownership.success_rate) and being "
+    "overruled (backers gain nothing from an imposed decision), not by the ties' memory; with those and damage off "
+    "it shrinks to a small fraction but stays significant (GapStays): overload and broken agreements cost ownership "
+    "at the time and nothing later repays it, since ownership has no drift"
+)
+
+
+@pytest.mark.xfail(strict=True, raises=GapStays, reason=OWNERSHIP_GAP_STAYS)
+def test_sf4_ablation_with_the_ownership_channels_off_the_year5_ownership_gap_closes(request):
+    labels = ("race", "trust_first")
+    on = [sf4_runs(path, ()) for path in ("race.yaml", "trust_first.yaml")]
+    off = [sf4_runs(path, OWNERSHIP_CHANNELS_OFF) for path in ("race.yaml", "trust_first.yaml")]
+    gap_on = paired("SF4 ablation", "defaults", f"mean_ownership at week {END}",
+                    *(per_run(r, _at("mean_ownership", END)) for r in on), "less", labels)
+    gap_off = paired("SF4 ablation", "defaults+success, imposed gain and damage off", f"mean_ownership at week {END}",
+                     *(per_run(r, _at("mean_ownership", END)) for r in off), "less", labels)
+    publish(request)
+    assert -gap_off["diff"] < -gap_on["diff"], "switching the channels off does not even narrow the gap"
+    if gap_off["p"] < ALPHA:
+        raise GapStays(f"gap {-gap_off['diff']:+.3f} (with the channels on {-gap_on['diff']:+.3f}), p={gap_off['p']:.2g}")
 
 
 # --------------------------------------------------------------------------- SF5
@@ -460,6 +526,38 @@ def test_sf5_milestones_met_with_mostly_passive_compliance(path, overrides, requ
            per_run(wide, met_share), per_run(default, met_share), "less", ("wide", "default"))
     publish(request)
     check(results)
+
+
+class PassiveNotMost(AssertionError):
+    """The mean passive-compliance share over years 2-5 is not significantly above one half."""
+
+
+SF5_BIMODAL = (
+    "at the shipped baseline the passive share is bimodal across seeds: in a calm PCN joint work succeeds and "
+    "ownership follows it, in the rest most practices comply passively, so the mean is near one half and not "
+    "significantly above it (PassiveNotMost); it holds where the load is heavier (race) or trust starts lower"
+)
+
+
+@pytest.mark.parametrize("path,overrides", [
+    pytest.param("baseline.yaml", (), id="baseline_defaults",
+                 marks=pytest.mark.xfail(strict=True, raises=PassiveNotMost, reason=SF5_BIMODAL)),
+    pytest.param("race.yaml", (), id="race_defaults"),
+    pytest.param("baseline.yaml", ("trust.initial=0.15",), id="baseline-low_initial_trust_0.15"),
+])
+def test_sf5_at_the_shipped_defaults_milestones_are_met_with_mostly_passive_compliance(path, overrides, request):
+    """SF5 with no special settings: most due milestones are met and most engaged practices comply passively
+    over years 2-5 (one-sample Wilcoxon against one half, 30 seeds)."""
+    setting = f"{path}+" + ("+".join(overrides) or "defaults")
+    frames = sf4_runs(path, overrides, SEEDS)
+    met = above("SF5", setting, "share of due milestones met on time",
+                per_run(frames, lambda d: d.milestones_met.iloc[-1] / max(d.milestones_due.iloc[-1], 1)), 0.5)
+    passive = above("SF5", setting, "mean passive_compliance share, years 2-5",
+                    per_run(frames, lambda d: d.passive_compliance.iloc[53:].mean()), 0.5)
+    publish(request)
+    check([met])
+    if not (passive["p"] < ALPHA and passive["diff"] > 0):
+        raise PassiveNotMost(f"mean {passive['mean_a']:.2f}, p={passive['p']:.2g}")
 
 
 # --------------------------------------------------------------------------- SF6

@@ -355,8 +355,8 @@ class Delivery(Section):
     arrs_support: Real = Field(0.05, ge=0.0, le=10.0, description="capacity added by PCN resources when fully focused "
                                "on stabilising")
     ownership_rate: Unit = Field(0.1, description="ownership gained or lost per decision")
-    meeting_ownership_rate: Unit = Field(0.02, description="ownership gained per agreement in a meeting")
-    late_weeks: Real = Field(0.0, ge=0.0, le=WEEKS, description="weeks over which work still outstanding after a "
+    meeting_ownership_rate: Unit = Field(0.0, description="ownership gained per agreement in a meeting")
+    late_weeks: Real = Field(13.0, ge=0.0, le=WEEKS, description="weeks over which work still outstanding after a "
                              "requirement's last deadline is done late (0: it is never made up)")
     effort_population: Real | None = Field(None, gt=0.0, le=100_000_000.0, description="if set, each PCN's "
                                            "requirement effort is scaled by its population over this many patients")
@@ -365,7 +365,7 @@ class Delivery(Section):
 class Joint(Section):
     """What joint work delivers: its value depends on the collaborative capacity of the practice doing it."""
 
-    capacity_effect: Unit = Field(0.0, description="how far joint work's value depends on collaborative capacity "
+    capacity_effect: Unit = Field(1.0, description="how far joint work's value depends on collaborative capacity "
                                   "(0: not at all, every unit of effort is worth one)")
     weight_trust: Weight = Field(1.0, description="weight of trust in collaborative capacity",
                                  json_schema_extra=_NOT_ALL_ZERO)
@@ -383,7 +383,7 @@ class Joint(Section):
 class Follow(Section):
     """Following through on agreements: with low trust or unsaid disagreement, joint work is not always done (000)."""
 
-    break_rate: Real = Field(0.0, ge=0.0, le=1_000.0, description="broken agreements per practice-week of joint "
+    break_rate: Real = Field(2.0, ge=0.0, le=1_000.0, description="broken agreements per practice-week of joint "
                              "work at trust 0 and no tension (0: agreements are always kept)")
     unsaid: Real = Field(1.0, ge=0.0, le=100.0, description="how far unsaid (latent) tension raises that rate")
     trust_loss: Unit = Field(0.03, description="share of trust lost on the breaker's ties inside its PCN")
@@ -392,11 +392,11 @@ class Follow(Section):
 class Ownership(Section):
     """Where ownership comes from besides decisions: seeing joint work succeed; where it goes: overload, broken agreements."""
 
-    imposed_backer_gain: Unit = Field(1.0, description="share of the ownership gain a backer gets when the decision "
+    imposed_backer_gain: Unit = Field(0.0, description="share of the ownership gain a backer gets when the decision "
                                       "was imposed on others (1: as for an agreement)")
-    success_rate: Real = Field(0.0, ge=0.0, le=1_000.0, description="pull of ownership towards the success of "
+    success_rate: Real = Field(2.0, ge=0.0, le=1_000.0, description="pull of ownership towards the success of "
                                "one's joint work, per practice-week of it (0: off)")
-    overload_loss: Real = Field(0.0, ge=0.0, le=100.0, description="share of ownership lost weekly per unit of "
+    overload_loss: Real = Field(0.5, ge=0.0, le=100.0, description="share of ownership lost weekly per unit of "
                                 "pressure above 1")
     break_loss: Unit = Field(0.03, description="share of ownership every engaged member loses per broken agreement "
                              "in its PCN")
@@ -405,14 +405,14 @@ class Ownership(Section):
 class Damage(Section):
     """Lasting damage: a tie's memory of impositions, broken agreements and destructive conflict caps its trust."""
 
-    imposition_scar: Real = Field(0.0, ge=0.0, le=100.0, description="memory added to a dissenter's ties per "
+    imposition_scar: Real = Field(0.15, ge=0.0, le=100.0, description="memory added to a dissenter's ties per "
                                   "imposed decision")
-    break_scar: Real = Field(0.0, ge=0.0, le=100.0, description="memory added to the breaker's ties per broken "
+    break_scar: Real = Field(0.05, ge=0.0, le=100.0, description="memory added to the breaker's ties per broken "
                              "agreement")
-    conflict_scar: Real = Field(0.0, ge=0.0, le=100.0, description="memory added per destructive conflict, times "
+    conflict_scar: Real = Field(0.05, ge=0.0, le=100.0, description="memory added per destructive conflict, times "
                                 "its intensity (at most 1)")
     memory_decay: Unit = Field(0.005, description="weekly fading of a tie's memory of damage")
-    repulsion: Unit = Field(0.0, description="share of its distance from an imposed proposal a dissenter moves away")
+    repulsion: Unit = Field(0.2, description="share of its distance from an imposed proposal a dissenter moves away")
 
 
 class Wellbeing(Section):
@@ -455,11 +455,11 @@ class Comparison(Section):
     bias: Unit = Field(0.0, description="how far what PCNs show is their best work rather than the whole story")
     urgency: Real = Field(0.5, ge=0.0, le=5.0, description="extra pace of mandate work while a PCN thinks it is behind")
     haste: Unit = Field(0.3, description="weekly chance it then decides a pending matter without waiting for agreement")
-    perception_sd: Real = Field(0.0, ge=0.0, le=1.0, description="spread between PCNs in how they read the same "
+    perception_sd: Real = Field(0.1, ge=0.0, le=1.0, description="spread between PCNs in how they read the same "
                                 "feed: each PCN's own offset to its progress, drawn once (0: all read it alike)")
-    urgency_purpose: Unit = Field(0.0, description="how far the extra pace needs a shared purpose: at 1 it is "
+    urgency_purpose: Unit = Field(1.0, description="how far the extra pace needs a shared purpose: at 1 it is "
                                   "`urgency` times the PCN's mean purpose alignment (0: the full `urgency` always)")
-    anxiety: Real = Field(0.0, ge=0.0, le=10.0, description="latent tension added weekly to a PCN's ties while it "
+    anxiety: Real = Field(0.05, ge=0.0, le=10.0, description="latent tension added weekly to a PCN's ties while it "
                           "thinks it is behind, times the share of purpose it lacks (false urgency; 0: off)")
 
 
