@@ -57,3 +57,28 @@ def test_readme_test_command_is_what_ci_runs():
     ci = (ROOT / ".ci" / "run").read_text()
     command = next(line for line in readme.splitlines() if "pytest" in line and line.startswith("python3"))
     assert command in ci
+
+
+def test_the_trainers_story_in_readme_and_guide_is_what_the_model_computes():
+    from pcnsim.trainer import story
+
+    for path in story.FILES:
+        text = path.read_text(encoding="utf-8")
+        assert "<!-- story: " in text, path
+        assert story.render(text) == text, f"{path.name} is out of date: run `python -m pcnsim.trainer.story`"
+
+
+def test_the_not_a_race_map_table_is_what_its_experiment_wrote():
+    """docs/not_a_race_map/map.md is experiments/not_a_race_map.py's table of the map.csv beside it."""
+    import importlib.util
+
+    import pandas as pd
+
+    spec = importlib.util.spec_from_file_location("not_a_race_map", ROOT / "experiments" / "not_a_race_map.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    folder = ROOT / "docs" / "not_a_race_map"
+    table = pd.read_csv(folder / "map.csv")
+    text = (folder / "map.md").read_text(encoding="utf-8")
+    assert text.split("\n", 1)[1] == module.table_md(table)
+    assert len(table) == len(module.LOADS) * len(module.TRUST) * len(module.PRACTICES)

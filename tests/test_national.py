@@ -119,3 +119,21 @@ def test_sf9_false_urgency_lowers_trust(setting):
     print(f"SF9 trust {setting}: comparison off {trust(off).mean():.4f}, biased {trust(biased).mean():.4f}")
     assert (later(biased, "false_urgency") > 0.25).all()
     assert greater(trust(off), trust(biased)) < 0.01
+
+
+@pytest.mark.parametrize("setting", [[], ["mandates.0.total_effort=28"]])
+def test_sf9_false_urgency_brings_tension_far_more_than_action(setting):
+    """Kotter's reading (001): a false sense of urgency, "whereby people feel anxious, angry and frustrated ...
+    does not lead to taking action", while a true one does. Believing they are behind, PCNs carry at least twice
+    the unsaid tension of PCNs that do not compare themselves, and meet under 5% more milestones by year 3: the
+    extra pace comes only as far as their purpose is shared (ODD 7.16)."""
+    seeds = range(20)
+    biased = runs("england", SMALL_ENGLAND + setting + ["comparison.bias=0.6"], seeds)
+    off = runs("england", SMALL_ENGLAND + setting + ["comparison.visible=0"], seeds)
+    met = lambda res: res[:, 156, O["milestones_met"]]  # noqa: E731
+    print(f"SF9 Kotter {setting}: latent tension off {later(off, 'latent_tension').mean():.3f}, biased "
+          f"{later(biased, 'latent_tension').mean():.3f}; milestones met by week 156 off {met(off).mean():.1f}, "
+          f"biased {met(biased).mean():.1f}")
+    assert greater(later(biased, "latent_tension"), later(off, "latent_tension")) < 0.01
+    assert later(biased, "latent_tension").mean() >= 2 * later(off, "latent_tension").mean()
+    assert met(biased).mean() < 1.05 * met(off).mean()

@@ -17,7 +17,7 @@ from pathlib import Path
 from ..config import Scenario, ScenarioError, apply_overrides, load, validate
 
 SCENARIOS = Path(__file__).with_name("scenarios")
-DEFAULT_SEED = 20  # a PCN in which the race is ahead at six months and behind by two years (see docs/TRAINERS.md)
+DEFAULT_SEED = 20  # the guide's session follows it; pcnsim.trainer.story computes what it shows (docs/TRAINERS.md)
 # What pace and deadlines decide about the first mandate stream (the service specifications).
 TIMING = ("kind", "start_week", "first_wave", "span_weeks", "lead_weeks")
 # The settings that describe the practices and their leader, and the scenario field each one sets.
