@@ -19,7 +19,7 @@ same machine (other jobs may share it), never an absolute time target:
    after batch_run and their mean is used; CPU time per run of both is shown
    as a cross-check. Target: sweep / batch_run >= 100.
 3. Lower bound: drawing each run's uniforms exactly as `Batch.advance` does
-   (same generators, `engine.draws.blocks` with the batch's `Layout`) plus
+   (same generators and follow-through streams, `engine.draws.weeks_of` with the batch's `Layout`) plus
    copying every array of the batch's state once per week into a
    preallocated buffer. Reported as fast path / bound (target <= 5) for the
    national week, for the whole sweep command (bound split ideally over the
@@ -85,21 +85,21 @@ def median(values: list[float]) -> float:
 # ----------------------------------------------------------------- the lower bound
 
 
-def bound_advance(generators, per: int, weeks: int, arrays, buffers) -> None:
+def bound_advance(generators, follow, per: int, members: int, weeks: int, arrays, buffers) -> None:
     """What `Batch.advance(weeks)` must do at the least: its draws, in its blocks, and one pass over the state.
 
     The draws are the same calls on the same generators as in `Batch.advance`
-    (`engine.draws.blocks`); instead of the engine's step, every array of the
-    state is copied once into a preallocated buffer.
+    (`engine.draws.weeks_of` on each run's stream and on its follow-through
+    stream); instead of the engine's step, every array of the state is copied
+    once into a preallocated buffer.
     """
     import numpy as np
 
-    from pcnsim.engine.draws import blocks
+    from pcnsim.engine.draws import weeks_of
 
-    for block in blocks(generators, per, weeks):
-        for _ in block:
-            for array, buffer in zip(arrays, buffers):
-                np.copyto(buffer, array)
+    for _ in zip(weeks_of(generators, per, weeks), weeks_of(follow, members, weeks)):
+        for array, buffer in zip(arrays, buffers):
+            np.copyto(buffer, array)
 
 
 def state_arrays(batch) -> list:
@@ -137,6 +137,9 @@ def stage_national_engine(p: dict) -> dict:
     warmup = time.perf_counter() - start
     peak = own_peak_mb()  # the engine's own peak, before the bound's buffers exist
     generators = [np.random.default_rng(scenario.seed)]
+    from pcnsim.engine.draws import follow_stream
+
+    follow = [follow_stream(g) for g in generators]
     arrays = state_arrays(batch)
     buffers = [np.empty_like(array) for array in arrays]
     engine, bound = [], []
@@ -148,7 +151,7 @@ def stage_national_engine(p: dict) -> dict:
             pass
         engine.append(time.perf_counter() - start)
         start = time.perf_counter()
-        bound_advance(generators, batch.draws_per_week, 1, arrays, buffers)
+        bound_advance(generators, follow, batch.draws_per_week, batch.members, 1, arrays, buffers)
         bound.append(time.perf_counter() - start)
     index = batch.state.index
     return {"build_s": build, "warmup_s": warmup, "week_s": engine, "bound_week_s": bound,
@@ -222,6 +225,7 @@ def stage_sweep_stepping(p: dict) -> dict:
     import numpy as np
 
     from pcnsim import load
+    from pcnsim.engine import draws
     from pcnsim.engine.batch import Batch
 
     scenario = load(BASELINE, [f"steps={STEPS}"])
@@ -236,12 +240,13 @@ def stage_sweep_stepping(p: dict) -> dict:
         arrays = state_arrays(batch)
         buffers = [np.empty_like(array) for array in arrays]
         generators = [np.random.default_rng(seed) for seed in seeds]
+        follow = [draws.follow_stream(g) for g in generators]
         start = time.perf_counter()
         for _ in batch.advance(STEPS):
             pass
         engine += time.perf_counter() - start
         start = time.perf_counter()
-        bound_advance(generators, batch.draws_per_week, STEPS, arrays, buffers)
+        bound_advance(generators, follow, batch.draws_per_week, batch.members, STEPS, arrays, buffers)
         bound += time.perf_counter() - start
     return {"runs": p["runs"], "chunk": p["chunk"], "build_s": build, "engine_s": engine, "bound_s": bound,
             "draws_per_week": int(batch.draws_per_week), "state_kb_per_run": sum(a[0].nbytes for a in arrays) / 1e3}

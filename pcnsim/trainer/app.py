@@ -353,17 +353,20 @@ objection shows no flash: the objecting practice's lines grow paler.
 
 **Side by side** shows *the same PCN twice*: the same practices, the same people, the same luck (the seed)
 and **the same total national workload**. Only the way the work arrives differs. On the left (*Race*) all five
-service specifications land at once, with six-month deadlines. On the right (*Trust first*) there are six months
-to get to know each other first; then two specifications in the first year and the other three over the next three.
+service specifications land at once. On the right (*Trust first*) there are six months to get to know each other
+first; then two specifications in the first year and the other three over the next years. Both have the same
+deadlines. Most of each specification is *joint work* across practices (shared services, population health):
+what it is worth depends on whether the practices doing it trust each other, share a purpose and own the work.
 
 **The curves**: *milestones met on time* (the national targets, added up), the *trust* between practices,
 the share of meetings ending in *agreement*, and under each network its *conflicts*. The dashed line marks the
 week from which the right-hand PCN has met more milestones than the left, and stayed ahead.
 
 **What to notice.** The Race can look ahead at six months: more boxes ticked. Look at what it costs: no time
-to meet, tension, rows, practices going along rather than owning the work. In most PCNs where the race leads at
-six months, the phased one overtakes it later on the national targets too (in some within a year, in many only
-in year three or four), with more trust to build on.
+to meet, decisions pushed through, agreements not carried out, practices going along rather than owning the
+work. That damage lasts: a relationship remembers it. The joint work the Race did early, among practices that
+did not yet trust each other, is worth less, and in most PCNs the phased one overtakes it later on the national
+targets too (see the guide for how often, over a hundred PCNs).
 
 > "There is no prize for being ahead." "If everybody is behind everybody else, who is in front?"
 > (*It is Not a Race*, the blog post this trainer is built on)
