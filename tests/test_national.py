@@ -52,7 +52,7 @@ def test_sf7_partners_joining_before_trust_exists_raise_conflict(setting):
     assert greater(a, b) < 0.01
 
 
-@pytest.mark.parametrize("setting", [[], ["partners.voice=0.5"]])
+@pytest.mark.parametrize("setting", [[], ["partners.voice=0.5"], ["network.history_years.mean=6.0"]])
 def test_sf7_partners_joining_after_trust_exists_raise_delivery(setting):
     seeds = range(60)
     without = runs("partners", setting + ["partners.per_pcn=0"], seeds)
