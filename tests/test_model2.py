@@ -225,3 +225,13 @@ def test_model2_runs_keep_their_state_in_bounds():
         assert ((col["trust_ceiling"] > 0) & (col["trust_ceiling"] <= 1)).all() and col["trust_ceiling"].min() < 1
         assert (np.diff(col["broken_agreements"]) >= 0).all() and col["broken_agreements"][-1] > 0
         assert ((col["purpose_strength"] >= 0) & (col["purpose_strength"] <= 1)).all()
+
+
+@pytest.mark.parametrize("late", ["0.5", "1e-310"])
+def test_late_weeks_between_zero_and_one_week_is_refused_in_one_line(late):
+    from pcnsim.config import ScenarioError
+
+    with pytest.raises(ScenarioError) as error:
+        load(SCENARIOS / "race.yaml", [f"delivery.late_weeks={late}"])
+    message = str(error.value)
+    assert "late_weeks must be 0 (never made up) or at least 1 week" in message and "\n" not in message

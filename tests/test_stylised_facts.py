@@ -129,7 +129,8 @@ def paired(fact: str, setting: str, what: str, a, b, alternative: str, labels=("
     sign = ">" if alternative == "greater" else "<"
     say(
         f"[{fact}] {setting} | {what}: {labels[0]}={res['mean_a']:.4g} {sign}? {labels[1]}={res['mean_b']:.4g} "
-        f"diff={res['diff']:+.4g} d_z={res['d']:+.2f} r_rb={res['r']:+.2f} p={p:.2g} (n={len(a)})"
+        f"diff={res['diff']:+.4g} (median {np.median(diff):+.4g}) d_z={res['d']:+.2f} r_rb={res['r']:+.2f} "
+        f"p={p:.2g} (n={len(a)})"
     )
     return res
 

@@ -357,9 +357,17 @@ class Delivery(Section):
     ownership_rate: Unit = Field(0.1, description="ownership gained or lost per decision")
     meeting_ownership_rate: Unit = Field(0.0, description="ownership gained per agreement in a meeting")
     late_weeks: Real = Field(13.0, ge=0.0, le=WEEKS, description="weeks over which work still outstanding after a "
-                             "requirement's last deadline is done late (0: it is never made up)")
+                             "requirement's last deadline is done late (0: it is never made up)",
+                             json_schema_extra=rule("0, or at least 1"))
     effort_population: Real | None = Field(None, gt=0.0, le=100_000_000.0, description="if set, each PCN's "
                                            "requirement effort is scaled by its population over this many patients")
+
+    @model_validator(mode="after")
+    def _late_at_least_a_week(self):
+        # Arrears are worked off at a share 1 / late_weeks a week: more than all of them in one week means nothing.
+        if 0.0 < self.late_weeks < 1.0:
+            raise ValueError(f"late_weeks must be 0 (never made up) or at least 1 week (got {self.late_weeks:g})")
+        return self
 
 
 class Joint(Section):

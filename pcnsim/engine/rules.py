@@ -106,7 +106,8 @@ def joint_value(effort, effect, capacity):
 def breaks_agreement(u, rate, trust, unsaid, tension, work):
     """Whether a member fails to carry out `work` practice-weeks of agreed joint work this week (uniform `u`).
 
-    A hazard per practice-week of joint work, so breaks scale with the work done, not with the weeks it spans.
+    A hazard per practice-week of the joint work asked of the member this week, so breaks scale with the work,
+    not with the weeks it is spread over.
     """
     hazard = rate * (1.0 - trust) * (1.0 + unsaid * tension)
     return u < 1.0 - math.exp(-hazard * work)
