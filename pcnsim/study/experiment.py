@@ -69,7 +69,7 @@ Spec = Annotated[
 ]
 
 # The outcomes a comparison or a sweep figure shows unless told otherwise.
-STORY = ["milestones_met", "mean_trust", "agreement_share", "ownership"]
+STORY = ["milestones_met", "joint_value", "mean_trust", "mean_ownership"]  # what `compare` shows: model 2's story
 
 
 class Figure(Section):
