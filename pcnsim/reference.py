@@ -58,19 +58,17 @@ class Member(mesa.Agent):
 
     def mean_trust(self, limit: int) -> float:
         """Mean trust over its active ties inside its PCN (0 with none)."""
-        total, count = 0.0, 0
-        for tie in self.ties:
-            if tie.index < limit and not tie.cross:
-                total += tie.trust
-                count += 1
-        return total / count if count > 0 else 0.0
+        return self._mean_over_own_ties("trust", limit)
 
     def mean_tension(self, limit: int) -> float:
         """Mean latent (unsaid) tension over its active ties inside its PCN (0 with none)."""
+        return self._mean_over_own_ties("tension", limit)
+
+    def _mean_over_own_ties(self, name: str, limit: int) -> float:
         total, count = 0.0, 0
         for tie in self.ties:
             if tie.index < limit and not tie.cross:
-                total += tie.tension
+                total += getattr(tie, name)
                 count += 1
         return total / count if count > 0 else 0.0
 

@@ -183,14 +183,19 @@ def render(text: str) -> str:
     return text
 
 
-def main() -> int:
-    text = README.read_text(encoding="utf-8")
+def regenerate(path: Path, render) -> None:
+    """Rewrite `path` with its generated sections as `render` makes them now, and say whether it changed."""
+    text = path.read_text(encoding="utf-8")
     new = render(text)
     if new != text:
-        README.write_text(new, encoding="utf-8")
-        print(f"updated {README}")
+        path.write_text(new, encoding="utf-8")
+        print(f"updated {path}")
     else:
-        print(f"{README} is current")
+        print(f"{path} is current")
+
+
+def main() -> int:
+    regenerate(README, render)
     return 0
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import load
+from ..config.docgen import regenerate
 from ..engine.batch import simulate
 from ..engine.outcomes import OUTCOMES
 from . import settings
@@ -178,13 +179,7 @@ def render(text: str) -> str:
 
 def main() -> int:
     for path in FILES:
-        text = path.read_text(encoding="utf-8")
-        new = render(text)
-        if new != text:
-            path.write_text(new, encoding="utf-8")
-            print(f"updated {path}")
-        else:
-            print(f"{path} is current")
+        regenerate(path, render)
     return 0
 
 
