@@ -96,8 +96,9 @@ class Member(mesa.Agent):
 class PCN:
     """A Primary Care Network: its members, the ties inside it and its progress on each requirement (state.PCNs)."""
 
-    def __init__(self, index: int, effort_scale: float, perception: float) -> None:
+    def __init__(self, index: int, effort_scale: float, perception: float, skill: float, cd_time: float) -> None:
         self.index, self.effort_scale, self.perception = index, effort_scale, perception
+        self.skill, self.cd_time = skill, cd_time  # its own Clinical Director's facilitation skill and time
         self.members: list[Member] = []  # practices, then partners
         self.ties: list[Tie] = []  # ties between its own members
         self.watches: list[PCN] = []  # the PCNs whose achievements it sees
@@ -175,7 +176,8 @@ class ReferenceModel(mesa.Model):
             for k in range(n_req)
         ]
         self.core_extra = r["core_extra"].tolist()
-        self.pcns = [PCN(q, float(r["effort_scale"][q]), float(r["perception"][q])) for q in range(n_pcns)]
+        self.pcns = [PCN(q, float(r["effort_scale"][q]), float(r["perception"][q]), float(r["skill"][q]),
+                         float(r["cd_time"][q])) for q in range(n_pcns)]
         self.members = [
             Member(self, i, bool(r["partner"][i]), int(r["style"][i]), float(r["core_demand"][i]),
                    float(r["list_size"][i]), int(r["authorisation"][i]))

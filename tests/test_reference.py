@@ -22,7 +22,7 @@ from conftest import SCENARIOS
 SCENARIO_FILES = sorted(SCENARIOS.glob("*.yaml"))
 EVERYTHING = ["network.kind=generated", "network.pcns=6", "network.systems=2", "network.cross_ties=2",
               "partners.per_pcn=1", "partners.join_week=20", "comparison.visible=2", "comparison.bias=0.7",
-              "comparison.perception_sd=0.1"]
+              "comparison.perception_sd=0.1", "leadership.facilitation_sd=0.2", "leadership.cd_wte_sd=0.05"]
 SETTINGS = {
     "race": EVERYTHING,
     # partners there from week 0, population-scaled and part-funded work, directive, hasty and urgent PCNs
@@ -145,7 +145,7 @@ KERNEL_CALL = {
     "remember_trust": lambda s, p, week, u, lay, tally: engine_week.remember_trust(s.index, s.ties, s.counters),
     "join_partners": lambda s, p, week, u, lay, tally: engine_week.join_partners(
         s.index, s.traits, s.members, s.ties, s.counters, p, week),
-    "facilitate": lambda s, p, week, u, lay, tally: engine_week.facilitate(s.pcns, p),
+    "facilitate": lambda s, p, week, u, lay, tally: engine_week.facilitate(s.traits, s.pcns, p),
     "decide": lambda s, p, week, u, lay, tally: engine_week.decide(
         s.index, s.traits, s.schedule, s.members, s.ties, s.pcns, s.counters, p, week, u, lay, tally),
     "work": lambda s, p, week, u, lay, tally: engine_week.work(

@@ -282,6 +282,10 @@ class Meetings(Section):
 class Leadership(Section):
     facilitation: Unit = Field(0.5, description="Clinical Director: 0 directive, 1 facilitative")
     cd_wte: Unit = Field(0.25, description="Clinical Director's time (whole-time equivalent)")
+    facilitation_sd: Unit = Field(0.0, description="spread between PCNs of their own Clinical Director's skill at "
+                                  "facilitation around `facilitation`, drawn once per PCN (0: every CD alike)")
+    cd_wte_sd: Unit = Field(0.0, description="spread between PCNs of their Clinical Director's time around "
+                            "`cd_wte`, drawn once per PCN (0: every CD alike)")
     cd_need: Real = Field(0.15, gt=0.0, le=1.0, description="time the CD needs to facilitate fully")
     cd_admin: Real = Field(0.1, ge=0.0, le=100.0, description="CD time per unit of weekly mandate demand")
     impose_rate: Unit = Field(0.2, description="weekly chance a fully directive CD imposes a pending decision")

@@ -24,8 +24,9 @@ Index = namedtuple("Index", [
     "pcn", "partner", "src", "dst", "cross", "base_edges", "adj_start", "adj_edge",
     "pcn_start", "pcn_members", "pcn_edge_start", "pcn_edges", "cross_edges", "watch"])
 # What members, ties and PCNs are like, fixed at build.
+# `skill` and `cd_time`: each PCN's own Clinical Director's facilitation skill and funded time.
 Traits = namedtuple("Traits", ["style", "propensity", "core_demand", "list_size", "authorisation", "effort_scale",
-                               "perception"])
+                               "perception", "skill", "cd_time"])
 # The national requirements (world.schedule), each one's emphasis over the value dimensions, and the core
 # demand each week adds to every practice's (demand shocks; index: week, up to the run's last).
 Schedule = namedtuple("Schedule", ["arrival", "effort", "funding", "due", "target", "stage_exists", "emphasis",

@@ -44,7 +44,7 @@ def start(s, p, wanted, out):
     """Week 0 for every run of the batch; `out` (B, OUTCOMES) gets the initial outcomes."""
     tally = np.zeros((s.members.values.shape[0], TALLIED))
     join_partners(s.index, s.traits, s.members, s.ties, s.counters, p, 0)
-    facilitate(s.pcns, p)
+    facilitate(s.traits, s.pcns, p)
     work(s.index, s.traits, s.schedule, s.members, s.ties, s.pcns, s.counters, p, 0,
          np.ones(s.members.values.shape[:2]), tally)
     social_comparison(s.index, s.traits, s.schedule, s.pcns, p, 0)
@@ -58,7 +58,7 @@ def step(s, p, week, draws, follow, lay, record, wanted, out):
     tally = np.zeros((s.members.values.shape[0], TALLIED))
     remember_trust(s.index, s.ties, s.counters)
     join_partners(s.index, s.traits, s.members, s.ties, s.counters, p, week)
-    facilitate(s.pcns, p)
+    facilitate(s.traits, s.pcns, p)
     decide(s.index, s.traits, s.schedule, s.members, s.ties, s.pcns, s.counters, p, week, draws, lay, tally)
     work(s.index, s.traits, s.schedule, s.members, s.ties, s.pcns, s.counters, p, week, follow, tally)
     milestones(s.traits, s.schedule, s.pcns, s.counters, week)

@@ -146,6 +146,13 @@ def build(scenario: Scenario, rng: np.random.Generator) -> tuple[state.State, St
     population = np.bincount(structure.pcn, list_size, n_pcns)
     per = sc.delivery.effort_population
     n_req = schedule.size
+    # Drawn from a child stream, so that the run's own stream is unchanged; perception first, then each PCN's
+    # Clinical Director (with spreads of 0 these add exactly nothing).
+    child = rng.spawn(1)[0]
+    perception = child.normal(0.0, sc.comparison.perception_sd, n_pcns)
+    le = sc.leadership
+    skill = np.clip(le.facilitation + child.normal(0.0, le.facilitation_sd, n_pcns), 0.0, 1.0)
+    cd_time = np.clip(le.cd_wte + child.normal(0.0, le.cd_wte_sd, n_pcns), 0.0, 1.0)
 
     arrays = dict(
         pcn=pcn, partner=partner, src=src, dst=dst, cross=cross, base_edges=np.int64(len(structure.src)),
@@ -166,8 +173,7 @@ def build(scenario: Scenario, rng: np.random.Generator) -> tuple[state.State, St
         done_joint=np.zeros((n_pcns, n_req)), joint_work=np.zeros((n_pcns, 3)),
         demand=np.zeros(n_pcns), facilitation=np.zeros(n_pcns),
         effort_scale=population / per if per else np.ones(n_pcns),
-        # From a child stream, so that the run's own stream (and every run without it) is unchanged.
-        perception=rng.spawn(1)[0].normal(0.0, sc.comparison.perception_sd, n_pcns),
+        perception=perception, skill=skill, cd_time=cd_time,
         behind=np.zeros(n_pcns, bool), truly_behind=np.zeros(n_pcns, bool), progress=np.zeros(n_pcns),
         pcn_totals=np.zeros((n_pcns, len(TOTALS)), np.int64),
         arrival=schedule.arrival, effort=schedule.effort, funding=schedule.funding, due=schedule.due,

@@ -1,4 +1,5 @@
-"""Each Clinical Director's time for facilitation, set by last week's mandate load (docs/ODD.md 7.2)."""
+"""Each PCN's Clinical Director's facilitation: their own skill, as far as their own time allows after last week's
+mandate load (docs/ODD.md 7.2)."""
 
 from __future__ import annotations
 
@@ -10,16 +11,17 @@ R = plain(rules)
 
 
 @kernel
-def facilitate(pcns, p):
+def facilitate(traits, pcns, p):
     le = p.leadership
     for b in range(pcns.demand.shape[0]):
         for q in range(pcns.demand.shape[1]):
             pcns.facilitation[b, q] = facilitation_time(
-                le.facilitation[b], le.cd_wte[b], p.focus.partners[b], le.cd_admin[b], pcns.demand[b, q], le.cd_need[b])
+                traits.skill[b, q], traits.cd_time[b, q], p.focus.partners[b], le.cd_admin[b], pcns.demand[b, q],
+                le.cd_need[b])
 
 
 def facilitate_reference(model, week, u, tally) -> None:
     le = model.params.leadership
     for pcn in model.pcns:
         pcn.facilitation = R.facilitation_time(
-            le.facilitation, le.cd_wte, model.params.focus.partners, le.cd_admin, pcn.demand, le.cd_need)
+            pcn.skill, pcn.cd_time, model.params.focus.partners, le.cd_admin, pcn.demand, le.cd_need)
