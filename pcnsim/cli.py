@@ -117,12 +117,12 @@ def _resolved(args):
 
 
 def _checked_structure(scenario) -> str:
-    """Read a csv structure's files (they are part of the input) and describe the structure."""
+    """Read a csv or nhs structure's files (they are part of the input) and describe the structure."""
     net = scenario.network
-    if net.kind == "csv":
-        from .world.structure import load_csv
+    if net.kind in ("csv", "nhs"):
+        from .world.structure import load
 
-        world = load_csv(net.file, net.edges_file)
+        world = load(net)
         return f"{world.n} practices in {world.n_pcns} PCNs in {world.n_systems} ICSs from {net.file}"
     if net.kind == "generated":
         return f"{net.pcns} PCNs in {net.systems} ICSs"

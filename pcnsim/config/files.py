@@ -99,12 +99,12 @@ def _source(path: str, overrides: list[str], error: dict) -> str:
 
 
 def resolve_files(data: dict, folder: Path) -> dict:
-    """Make a csv structure's file paths absolute, read relative to the scenario file's folder."""
+    """Make a csv or nhs structure's file paths absolute, read relative to the scenario file's folder."""
     network = data.get("network")
     if not isinstance(network, dict):
         return data
     resolved = dict(network)
-    for key in ("file", "edges_file"):
+    for key in ("file", "list_sizes_file", "edges_file"):
         value = resolved.get(key)
         if isinstance(value, str) and value and "\x00" not in value and not Path(value).is_absolute():
             try:

@@ -8,6 +8,7 @@ an over-long name, a file that is too large) is a ScenarioError of one line.
 
 from __future__ import annotations
 
+import codecs
 import errno
 import os
 import stat
@@ -77,6 +78,7 @@ def read_text(path: str | Path, limit: int, what: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ScenarioError(f"{path}: line {line}: byte 0x{data[exc.start]:02x} is not UTF-8; "
+        start = exc.start + (3 if data.startswith(codecs.BOM_UTF8) else 0)  # the error counts from after the BOM
+        line = data[:start].count(b"\n") + 1
+        raise ScenarioError(f"{path}: line {line}: byte 0x{data[start]:02x} is not UTF-8; "
                             f"save {what} as UTF-8 text") from None

@@ -116,13 +116,20 @@ class Network(Section):
     kind "single": one PCN of `practices` practices tied by `topology`.
     kind "generated": an England-like system of `systems` ICSs and `pcns` PCNs.
     kind "csv": a real structure read from `file` (and optionally `edges_file`).
-    In generated and csv structures every PCN's practices are all tied to each
+    kind "nhs": a real structure read from NHS Digital's monthly files as published:
+    `file` the practice-to-PCN/ICB mapping, `list_sizes_file` the patient counts.
+    In generated, csv and nhs structures every PCN's practices are all tied to each
     other, and some ties cross between PCNs of the same ICS.
+
+    The NHS files are a kind of their own, not detected from a header: they are
+    two files where csv is one, a scenario then says in words which format it
+    reads, and a wrong file is refused for its missing columns, not read as the
+    other format.
     """
 
-    kind: Literal["single", "generated", "csv"] = Field(
-        "single", description="one PCN; an England-like system of PCNs in ICSs; or a real structure from CSV "
-        "(see \"National scale\")")
+    kind: Literal["single", "generated", "csv", "nhs"] = Field(
+        "single", description="one PCN; an England-like system of PCNs in ICSs; a real structure from CSV; or "
+        "one from the NHS's own monthly practice files (see \"National scale\")")
     practices: Whole = Field(5, ge=2, le=100_000, description="practices in the PCN (`single`)")
     topology: Literal["complete", "small_world", "random"] = Field(
         "complete", description="who is tied to whom (`single`; in the other kinds every PCN is complete)")
@@ -139,9 +146,13 @@ class Network(Section):
                              "in its ICS (`generated`)")
     cross_history_years: YearsSpread = Field(YearsSpread(mean=1.0, sd=1.0),
                                              description="years of shared history per tie between PCNs")
-    file: FilePath | None = Field(None, description="practice table (`csv`; relative to the scenario file; see "
-                              "scenarios/data/README.md)")
-    edges_file: FilePath | None = Field(None, description="optional tie list (`csv`; relative to the scenario file)")
+    file: FilePath | None = Field(None, description="practice table (`csv`), or the NHS practice-to-PCN/ICB mapping "
+                                  "gp-reg-pat-prac-map.csv (`nhs`); relative to the scenario file; see "
+                                  "scenarios/data/README.md")
+    list_sizes_file: FilePath | None = Field(None, description="the NHS patient counts gp-reg-pat-prac-all.csv "
+                                             "(`nhs`; relative to the scenario file)")
+    edges_file: FilePath | None = Field(None, description="optional tie list (`csv` or `nhs`; relative to the "
+                                        "scenario file)")
 
     @model_validator(mode="after")
     def _fits(self):
@@ -149,8 +160,13 @@ class Network(Section):
             raise ValueError(f"degree must be below practices ({self.practices}) for a {self.topology} network")
         if self.kind == "csv" and not self.file:
             raise ValueError("kind csv needs file: a CSV of practice_code, pcn_code, ics_code, list_size")
-        if self.kind != "csv" and (self.file or self.edges_file):
-            raise ValueError("file and edges_file are read only when kind is csv")
+        if self.kind == "nhs" and not (self.file and self.list_sizes_file):
+            raise ValueError("kind nhs needs file: the NHS mapping gp-reg-pat-prac-map.csv, and list_sizes_file: "
+                             "the patient counts gp-reg-pat-prac-all.csv")
+        if self.kind not in ("csv", "nhs") and (self.file or self.edges_file):
+            raise ValueError("file and edges_file are read only when kind is csv or nhs")
+        if self.kind != "nhs" and self.list_sizes_file:
+            raise ValueError("list_sizes_file is read only when kind is nhs")
         if self.kind == "generated" and self.systems > self.pcns:
             raise ValueError(f"systems ({self.systems}) cannot exceed pcns ({self.pcns})")
         return self

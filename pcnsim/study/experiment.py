@@ -183,10 +183,10 @@ def load(path: str | Path) -> "tuple[Experiment, Path]":
         except (OSError, ValueError):
             pass  # reading it says what is wrong, in one line
         scenario = load_scenario(file)
-        if scenario.network.kind == "csv":  # its structure's files are part of it: checked now, not in a worker
-            from ..world.structure import load_csv
+        if scenario.network.kind in ("csv", "nhs"):  # its structure's files are part of it: checked now
+            from ..world.structure import load
 
-            load_csv(scenario.network.file, scenario.network.edges_file)
+            load(scenario.network)
         for key in experiment.parameters:
             problem = _field_problem(scenario, key, name)
             if problem:

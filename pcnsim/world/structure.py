@@ -1,8 +1,9 @@
 """Who is in which PCN, which ICS, and who is tied to whom.
 
-A structure is one of three kinds (scenario `network.kind`): a single PCN of a
+A structure is one of four kinds (scenario `network.kind`): a single PCN of a
 chosen topology, a generated England-like system of PCNs in ICSs, or a real
-system read from CSV files. Practices are always numbered PCN by PCN, and
+system read from CSV files, either a practice table of our own (`csv`) or the
+NHS's monthly practice files as published (`nhs`). Practices are always numbered PCN by PCN, and
 every edge is listed once with src < dst, sorted.
 """
 
@@ -24,6 +25,14 @@ from ..config.schema import Network, Spread
 
 PRACTICE_COLUMNS = ("practice_code", "pcn_code", "ics_code", "list_size")
 EDGE_COLUMNS = ("practice_a", "practice_b")
+# NHS Digital's monthly "Patients Registered at a GP Practice" files: the practice-to-PCN/ICB mapping
+# (gp-reg-pat-prac-map.csv) and the patient counts (gp-reg-pat-prac-all.csv), of which the rows
+# TYPE GP, SEX ALL, AGE ALL give each practice's list size (CODE is the practice code).
+NHS_MAP_COLUMNS = ("PRACTICE_CODE", "PCN_CODE", "ICB_CODE")
+NHS_COUNT_COLUMNS = ("TYPE", "CODE", "SEX", "AGE", "NUMBER_OF_PATIENTS")
+NHS_TOTAL = ("TYPE", "SEX", "AGE")
+NHS_TOTAL_VALUES = ("GP", "ALL", "ALL")
+NHS_TOTAL_ROW = "TYPE GP, SEX ALL, AGE ALL"
 # Spread of ICS sizes: Dirichlet weights with this concentration give ICSs a
 # coefficient of variation of about 0.5, like England's 42 ICSs (0.5-3 million people).
 ICS_CONCENTRATION = 4.0
@@ -72,6 +81,13 @@ def build(network: Network, list_size: Spread, rng: np.random.Generator) -> Stru
         return single(network, rng)
     if network.kind == "generated":
         return generated(network, list_size, rng)
+    return load(network)
+
+
+def load(network: Network) -> Structure:
+    """The structure read from the files of a `csv` or `nhs` network (every problem is one ScenarioError line)."""
+    if network.kind == "nhs":
+        return load_nhs(network.file, network.list_sizes_file, network.edges_file)
     return load_csv(network.file, network.edges_file)
 
 
@@ -235,24 +251,38 @@ def _number(path: Path, line: int, text: str, column: str, allowed: str, low: fl
     return value
 
 
-def _read_practices(path: Path) -> tuple[list[str], list[str], list[str], np.ndarray]:
-    """Practice codes, PCN codes, ICS codes and list sizes, in file order, checked."""
-    codes, pcns, systems, sizes = [], [], [], []
-    first_line: dict[str, int] = {}
-    pcn_home: dict[str, tuple[str, int]] = {}
+def _list_size(path: Path, line: int, text: str, column: str) -> float:
+    """Registered patients: a positive number up to MAX_LIST_SIZE."""
     allowed = f"registered patients as a positive number up to {MAX_LIST_SIZE:,.0f}"
-    for line, row in _read_rows(path, PRACTICE_COLUMNS):
-        code, pcn, ics = (_code(path, line, row, column) for column in PRACTICE_COLUMNS[:3])
-        if code in first_line:
-            raise ScenarioError(f"{path}: line {line}: duplicate practice_code {code} (first on line {first_line[code]})")
-        first_line[code] = line
+    size = _number(path, line, text, column, allowed, -math.inf, MAX_LIST_SIZE)
+    if size <= 0:
+        raise ScenarioError(f"{path}: line {line}: {column} {text!r} is not positive; give {allowed}")
+    return size
+
+
+def _practice_table(path: Path, entries, columns: tuple[str, str, str],
+                    system: str) -> tuple[list[str], list[str], list[str], np.ndarray]:
+    """Practice codes, PCN codes, ICS codes and list sizes, in order, checked once for every file format.
+
+    `entries` yields (line, practice, pcn, ics, size) with codes already read by `_code`;
+    `columns` names the practice, PCN and ICS columns in the messages, `system` what an ICS is called.
+    """
+    practice_column, pcn_column, ics_column = columns
+    codes, pcns, systems, sizes = [], [], [], []
+    first: dict[str, tuple[int, str]] = {}
+    pcn_home: dict[str, tuple[str, int]] = {}
+    for line, code, pcn, ics, size in entries:
+        if code in first:
+            first_line, first_pcn = first[code]
+            two = "" if first_pcn == pcn else (f": the practice is in PCN {pcn} here but in PCN {first_pcn} there; "
+                                                f"give each practice one {pcn_column}")
+            raise ScenarioError(f"{path}: line {line}: duplicate {practice_column} {code} (first on line {first_line})"
+                                + two)
+        first[code] = (line, pcn)
         home, home_line = pcn_home.setdefault(pcn, (ics, line))
         if home != ics:
-            raise ScenarioError(f"{path}: line {line}: PCN {pcn} is in ICS {ics} here but in ICS {home} on line "
-                                f"{home_line}; give each PCN one ics_code")
-        size = _number(path, line, row["list_size"], "list_size", allowed, -math.inf, MAX_LIST_SIZE)
-        if size <= 0:
-            raise ScenarioError(f"{path}: line {line}: list_size {row['list_size']!r} is not positive; give {allowed}")
+            raise ScenarioError(f"{path}: line {line}: PCN {pcn} is in {system} {ics} here but in {system} {home} on "
+                                f"line {home_line}; give each PCN one {ics_column}")
         if len(codes) == MAX_PRACTICES:
             raise ScenarioError(f"{path}: line {line}: more than {MAX_PRACTICES:,} practices; a structure may hold "
                                 f"at most {MAX_PRACTICES:,}")
@@ -261,6 +291,45 @@ def _read_practices(path: Path) -> tuple[list[str], list[str], list[str], np.nda
         systems.append(ics)
         sizes.append(size)
     return codes, pcns, systems, np.array(sizes, float)
+
+
+def _read_practices(path: Path) -> tuple[list[str], list[str], list[str], np.ndarray]:
+    """The practice table of kind csv: practice_code, pcn_code, ics_code, list_size."""
+    entries = ((line, *(_code(path, line, row, column) for column in PRACTICE_COLUMNS[:3]),
+                _list_size(path, line, row["list_size"], "list_size"))
+               for line, row in _read_rows(path, PRACTICE_COLUMNS))
+    return _practice_table(path, entries, PRACTICE_COLUMNS[:3], "ICS")
+
+
+def _read_nhs_list_sizes(path: Path) -> dict[str, tuple[float, int]]:
+    """{practice code: (registered patients, line)} from the TYPE GP, SEX ALL, AGE ALL rows of a patient count file."""
+    sizes: dict[str, tuple[float, int]] = {}
+    for line, row in _read_rows(path, NHS_COUNT_COLUMNS):
+        if tuple(row[column].upper() for column in NHS_TOTAL) != NHS_TOTAL_VALUES:
+            continue
+        code = _code(path, line, row, "CODE")
+        if code in sizes:
+            raise ScenarioError(f"{path}: line {line}: CODE {code} has a second {NHS_TOTAL_ROW} row (first on line "
+                                f"{sizes[code][1]}); give each practice one")
+        sizes[code] = (_list_size(path, line, row["NUMBER_OF_PATIENTS"], "NUMBER_OF_PATIENTS"), line)
+    if not sizes:
+        raise ScenarioError(f"{path}: no {NHS_TOTAL_ROW} rows; the practices' list sizes are read from those")
+    return sizes
+
+
+def _read_nhs(path: Path, counts_path: Path) -> tuple[list[str], list[str], list[str], np.ndarray]:
+    """The practice table of kind nhs: the NHS's practice-to-PCN/ICB mapping joined with its patient counts."""
+    sizes = _read_nhs_list_sizes(counts_path)
+
+    def entries():
+        for line, row in _read_rows(path, NHS_MAP_COLUMNS):
+            code, pcn, ics = (_code(path, line, row, column) for column in NHS_MAP_COLUMNS)
+            if code not in sizes:
+                raise ScenarioError(f"{path}: line {line}: PRACTICE_CODE {code} has no {NHS_TOTAL_ROW} row in "
+                                    f"{counts_path}; give the patient counts of the same publication")
+            yield line, code, pcn, ics, sizes[code][0]
+
+    return _practice_table(path, entries(), NHS_MAP_COLUMNS, "ICB")
 
 
 def _read_edges(path: Path, practices_path: Path, index: dict[str, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -309,7 +378,26 @@ def load_csv(path: str | Path, edges_path: str | Path | None = None) -> Structur
     shared history. Every problem raises ScenarioError with one line.
     """
     path = Path(path)
-    codes, pcn_of, ics_of, sizes = _read_practices(path)
+    return _assemble(path, *_read_practices(path), edges_path)
+
+
+def load_nhs(path: str | Path, counts_path: str | Path, edges_path: str | Path | None = None) -> Structure:
+    """A real structure from NHS Digital's own monthly files, unedited.
+
+    `path` is the practice-to-PCN/ICB mapping (gp-reg-pat-prac-map.csv: PRACTICE_CODE,
+    PCN_CODE, ICB_CODE; other columns ignored) and `counts_path` the patient counts
+    (gp-reg-pat-prac-all.csv: a practice's list size is NUMBER_OF_PATIENTS on its row
+    with TYPE GP, SEX ALL, AGE ALL; other rows ignored). A PCN's ICS is its ICB. Every
+    practice of the mapping needs a count; counted practices missing from the mapping
+    are left out. Otherwise as `load_csv`: the same rules, the same optional edge file.
+    """
+    path = Path(path)
+    return _assemble(path, *_read_nhs(path, Path(counts_path)), edges_path)
+
+
+def _assemble(path: Path, codes: list[str], pcn_of: list[str], ics_of: list[str], sizes: np.ndarray,
+              edges_path: str | Path | None) -> Structure:
+    """The structure of a checked practice table read from `path`, with ties from an optional edge file."""
     pcn_codes, pcn_index = _first_seen(pcn_of)
     order = np.argsort(pcn_index, kind="stable")
     codes = [codes[i] for i in order]
