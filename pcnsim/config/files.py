@@ -33,6 +33,18 @@ def read_yaml(path: Path, what: str = "a scenario file") -> Any:
     return safe_yaml.parse(read_text(path, MAX_BYTES, what), str(path))
 
 
+def read_section(path: Path, model: type, what: str, fields: str):
+    """A YAML file of one mapping, validated as `model`, with the one-line errors (`what`: "an experiment file";
+    `fields`: what the mapping holds, for the error)."""
+    data = read_yaml(path, what)
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: the file must hold a mapping of {fields}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise one_line(model, exc, str(path)) from None
+
+
 def apply_overrides(data: dict, overrides: list[str], source: str) -> dict:
     """Apply `dotted.key=value` overrides (list items by index, e.g. mandates.0.count=3).
 

@@ -17,13 +17,12 @@ from typing import Annotated, Literal, Union
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Discriminator, Field, Strict, Tag, ValidationError, model_validator
+from pydantic import BaseModel, Discriminator, Field, Strict, Tag, model_validator
 
 from .. import __version__
 from ..config import ScenarioError, apply_overrides, read_yaml, validate
 from ..config import load as load_scenario
-from ..config.errors import one_line
-from ..config.files import resolve_files
+from ..config.files import read_section, resolve_files
 from ..config.schema import SEED_MAX, WEEKS, FilePath, Label, Real, Section, Text, Week, Whole
 from ..engine.outcomes import OUTCOMES as COLUMNS
 
@@ -166,13 +165,7 @@ def load(path: str | Path) -> "tuple[Experiment, Path]":
     value of each scenario, and every design point's resolved scenario.
     """
     path = Path(path)
-    data = read_yaml(path, "an experiment file")
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: the file must hold a mapping of experiment fields")
-    try:
-        experiment = Experiment.model_validate(data)
-    except ValidationError as exc:
-        raise one_line(Experiment, exc, str(path)) from None
+    experiment = read_section(path, Experiment, "an experiment file", "experiment fields")
     for name in experiment.scenarios:
         file = path.parent / name
         try:

@@ -28,11 +28,11 @@ from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from ..config import ScenarioError, read_yaml
+from ..config import ScenarioError
 from ..config import load as load_scenario
-from ..config.errors import one_line
+from ..config.files import read_section
 from ..config.schema import SEED_MAX, FilePath, Label, Real, Section, Text, Week
 from ..engine.outcomes import OUTCOMES, PCN_OUTCOMES
 
@@ -100,13 +100,7 @@ class Targets(Section):
 def load(path: str | Path):
     """A validated targets file and its scenario (overrides applied), each checked with one-line errors."""
     path = Path(path)
-    data = read_yaml(path, "a targets file")
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: the file must hold a mapping of targets-file fields")
-    try:
-        targets = Targets.model_validate(data)
-    except ValidationError as exc:
-        raise one_line(Targets, exc, str(path)) from None
+    targets = read_section(path, Targets, "a targets file", "targets-file fields")
     scenario = load_scenario(path.parent / targets.scenario, targets.overrides)
     for t in targets.targets:
         weeks = [t.week] + ([t.measure.from_week] if t.measure.kind == "change" else [])
