@@ -21,7 +21,7 @@ from pcnsim.config import Scenario
 from pcnsim.engine import jit, params, state
 from pcnsim.engine.processes.facilitate import facilitate
 print(jit.cache_ready(), jit.CACHE_DIR.name)
-pcns = state.PCNs(*(np.zeros((1, 1)) for _ in state.PCNs._fields))
+pcns = state.PCNs(**{f: np.zeros((1, 1)) for f in state.PCNs._fields} | {"cd_skill": np.full((1, 1), 0.5)})
 traits = state.Traits(**{f: np.zeros((1, 1)) for f in state.Traits._fields}
                       | {"skill": np.full((1, 1), 0.5), "cd_time": np.full((1, 1), 0.25)})
 facilitate(traits, pcns, params.of([Scenario()]))

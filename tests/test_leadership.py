@@ -37,3 +37,21 @@ def test_a_spread_out_of_range_is_refused(field):
 
     with pytest.raises(ScenarioError, match=field.split("=")[0]):
         load(SCENARIOS / "england.yaml", [field])
+
+
+def test_new_clinical_directors_start_below_their_skill_and_learn_it_by_the_odd_rule():
+    settings = SPREAD + ["leadership.new_cd_share=0.55", "leadership.new_cd_start=0.4", "leadership.learning_weeks=52"]
+    batch = Batch.of([load(SCENARIOS / "england.yaml", settings)], [5])
+    s = batch.state
+    skill = s.traits.skill[0]
+    # week 0 (the batch's start) has had one week of learning already
+    new = np.isclose(s.pcns.cd_skill[0], 0.4 * skill + 0.6 * skill / 52) & (skill > 0)
+    assert 0.3 < new.mean() < 0.8  # about the stated share of PCNs (40 of them)
+    np.testing.assert_array_equal(s.pcns.cd_skill[0][~new], skill[~new])  # the others are experienced
+    before = s.pcns.cd_skill[0].copy()
+    facilitate(s.traits, s.pcns, batch.params)
+    np.testing.assert_allclose(s.pcns.cd_skill[0], before + (skill - before) / 52, rtol=1e-12)
+    for _ in batch.advance(156):
+        pass
+    gap = (skill - s.pcns.cd_skill[0])[new]
+    assert (gap > 0).all() and (gap < 0.6 * 0.05 * skill[new] + 1e-12).all()  # 0.6 x (51/52)^157 < 5% is left

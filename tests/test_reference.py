@@ -22,7 +22,7 @@ from conftest import SCENARIOS
 SCENARIO_FILES = sorted(SCENARIOS.glob("*.yaml"))
 EVERYTHING = ["network.kind=generated", "network.pcns=6", "network.systems=2", "network.cross_ties=2",
               "partners.per_pcn=1", "partners.join_week=20", "comparison.visible=2", "comparison.bias=0.7",
-              "comparison.perception_sd=0.1", "leadership.facilitation_sd=0.2", "leadership.cd_wte_sd=0.05"]
+              "comparison.perception_sd=0.1", "leadership.facilitation_sd=0.2", "leadership.cd_wte_sd=0.05", "leadership.new_cd_share=0.6"]
 SETTINGS = {
     "race": EVERYTHING,
     # partners there from week 0, population-scaled and part-funded work, directive, hasty and urgent PCNs

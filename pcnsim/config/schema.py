@@ -302,6 +302,12 @@ class Leadership(Section):
                                   "facilitation around `facilitation`, drawn once per PCN (0: every CD alike)")
     cd_wte_sd: Unit = Field(0.0, description="spread between PCNs of their Clinical Director's time around "
                             "`cd_wte`, drawn once per PCN (0: every CD alike)")
+    new_cd_share: Unit = Field(0.0, description="share of PCNs whose Clinical Director is in their first clinical "
+                               "leadership role, drawn once per PCN (0: every CD experienced)")
+    new_cd_start: Unit = Field(0.5, description="a new Clinical Director's facilitation skill at the start, as a "
+                               "share of the skill they grow into")
+    learning_weeks: Real = Field(104.0, ge=1.0, le=WEEKS, description="weeks over which a new Clinical Director "
+                                 "learns the skill (each week closes 1/learning_weeks of the gap)")
     cd_need: Real = Field(0.15, gt=0.0, le=1.0, description="time the CD needs to facilitate fully")
     cd_admin: Real = Field(0.1, ge=0.0, le=100.0, description="CD time per unit of weekly mandate demand")
     impose_rate: Unit = Field(0.2, description="weekly chance a fully directive CD imposes a pending decision")

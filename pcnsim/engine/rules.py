@@ -265,6 +265,12 @@ def facilitation_time(facilitation, cd_wte, focus_partners, cd_admin, demand, cd
 
 
 @kernel
+def learned(skill, grown, weeks):
+    """A Clinical Director's skill after a week of learning: `1/weeks` of the way to the skill they grow into."""
+    return skill + (grown - skill) / weeks
+
+
+@kernel
 def proposal_weight(facilitation, list_size, total_size, count):
     """A member's weight in its PCN's proposal: by list size (directive) or equal (facilitative)."""
     return (1.0 - facilitation) * list_size / total_size + facilitation / count

@@ -24,7 +24,7 @@ Index = namedtuple("Index", [
     "pcn", "partner", "src", "dst", "cross", "base_edges", "adj_start", "adj_edge",
     "pcn_start", "pcn_members", "pcn_edge_start", "pcn_edges", "cross_edges", "watch"])
 # What members, ties and PCNs are like, fixed at build.
-# `skill` and `cd_time`: each PCN's own Clinical Director's facilitation skill and funded time.
+# `skill` and `cd_time`: the facilitation skill each PCN's own Clinical Director grows into, and their funded time.
 Traits = namedtuple("Traits", ["style", "propensity", "core_demand", "list_size", "authorisation", "effort_scale",
                                "perception", "skill", "cd_time"])
 # The national requirements (world.schedule), each one's emphasis over the value dimensions, and the core
@@ -38,8 +38,9 @@ Members = namedtuple("Members", [
 Ties = namedtuple("Ties", ["trust", "history", "tension", "last_meeting", "scar"])
 # `done` is each requirement's effort delivered, `done_joint` its joint-work part; `joint_work` per PCN
 # (columns JOINT): cumulative value, effort delivered and effort asked of its joint work.
-PCNs = namedtuple("PCNs", ["decided", "done", "done_joint", "joint_work", "demand", "facilitation", "behind",
-                           "truly_behind", "progress", "pcn_totals"])
+# `cd_skill` is the CD's facilitation skill now: below `skill` while a new CD learns it.
+PCNs = namedtuple("PCNs", ["decided", "done", "done_joint", "joint_work", "demand", "facilitation", "cd_skill",
+                           "behind", "truly_behind", "progress", "pcn_totals"])
 # Cumulative totals (columns: outcomes.TOTALS), agreement memory, last week's mean trust, partners joined.
 Counters = namedtuple("Counters", ["totals", "agreement", "last_trust", "joined"])
 

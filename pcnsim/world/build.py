@@ -153,6 +153,7 @@ def build(scenario: Scenario, rng: np.random.Generator) -> tuple[state.State, St
     le = sc.leadership
     skill = np.clip(le.facilitation + child.normal(0.0, le.facilitation_sd, n_pcns), 0.0, 1.0)
     cd_time = np.clip(le.cd_wte + child.normal(0.0, le.cd_wte_sd, n_pcns), 0.0, 1.0)
+    new_cd = child.random(n_pcns) < le.new_cd_share
 
     arrays = dict(
         pcn=pcn, partner=partner, src=src, dst=dst, cross=cross, base_edges=np.int64(len(structure.src)),
@@ -172,6 +173,7 @@ def build(scenario: Scenario, rng: np.random.Generator) -> tuple[state.State, St
         decided=np.zeros((n_pcns, n_req), bool), done=np.zeros((n_pcns, n_req)),
         done_joint=np.zeros((n_pcns, n_req)), joint_work=np.zeros((n_pcns, 3)),
         demand=np.zeros(n_pcns), facilitation=np.zeros(n_pcns),
+        cd_skill=np.where(new_cd, skill * le.new_cd_start, skill),
         effort_scale=population / per if per else np.ones(n_pcns),
         perception=perception, skill=skill, cd_time=cd_time,
         behind=np.zeros(n_pcns, bool), truly_behind=np.zeros(n_pcns, bool), progress=np.zeros(n_pcns),
