@@ -25,10 +25,11 @@ EVERY = np.ones(len(NATIONAL), np.bool_)  # `wanted` when every outcome is recor
 @kernel
 def practice_sums(partner, engaged, ownership, capacity_, pressure_, burnout_, time_lost, b, who, classes):
     """Over the practices among members `who` (partners aside), in that order: how many, how many in each
-    engagement class (into `classes`), and their summed capacity, pressure, burnout and relationship time lost.
+    engagement class (into `classes`), and their summed capacity, pressure, burnout, relationship time lost and
+    ownership.
     Plain arrays, not the Members group: a namedtuple argument costs about 300 ns a call, once per run-week here."""
     classes[:] = 0
-    practices, capacity, pressure, burnout, lost = 0, 0.0, 0.0, 0.0, 0.0
+    practices, capacity, pressure, burnout, lost, owned = 0, 0.0, 0.0, 0.0, 0.0, 0.0
     for i in who:
         if partner[b, i]:
             continue
@@ -38,7 +39,8 @@ def practice_sums(partner, engaged, ownership, capacity_, pressure_, burnout_, t
         pressure += pressure_[b, i]
         burnout += burnout_[b, i]
         lost += time_lost[b, i]
-    return practices, capacity, pressure, burnout, lost
+        owned += ownership[b, i]
+    return practices, capacity, pressure, burnout, lost, owned
 
 
 @kernel
@@ -106,11 +108,7 @@ def measure(index, traits, members, ties, pcns, counters, p, week, tally, wanted
                 backs_q, aligned_q = purpose_of(index, traits, members, ties, pcns, p, b, q, limit, proposed, even)
                 backing += backs_q
                 aligned += aligned_q
-        owned = 0.0
-        for i in range(n_members):
-            if not index.partner[b, i]:
-                owned += members.ownership[b, i]
-        practices, capacity, pressure, burnout, lost = practice_sums(
+        practices, capacity, pressure, burnout, lost, owned = practice_sums(
             index.partner, members.engaged, members.ownership, members.capacity, members.pressure, members.burnout,
             members.time_lost, b, everyone, classes)
         believe, truly, falsely = 0, 0, 0
@@ -177,7 +175,7 @@ def measure_pcns(index, traits, members, ties, pcns, counters, p, out):
                 if e < limit:
                     trust_sum += ties.trust[b, e]
                     n_edges += 1
-            practices, _, pressure, burnout, _ = practice_sums(
+            practices, _, pressure, burnout, _, owned = practice_sums(
                 index.partner, members.engaged, members.ownership, members.capacity, members.pressure,
                 members.burnout, members.time_lost, b, index.pcn_members[b, first:last], classes)
             row = out[b, q]
@@ -201,11 +199,6 @@ def measure_pcns(index, traits, members, ties, pcns, counters, p, out):
             row[P.joint_value] = pcns.joint_work[b, q, JOINT_VALUE]
             row[P.joint_effort] = pcns.joint_work[b, q, JOINT_EFFORT]
             row[P.broken_agreements] = pcns.pcn_totals[b, q, C.broken_agreements]
-            owned = 0.0
-            for a in range(first, last):
-                i = index.pcn_members[b, a]
-                if not index.partner[b, i]:
-                    owned += members.ownership[b, i]
             row[P.mean_ownership] = owned / practices
             row[P.purpose_strength] = purpose_of(index, traits, members, ties, pcns, p, b, q, limit, proposed,
                                                  even)[1] / practices
@@ -244,16 +237,14 @@ def measure_reference(model, week, tally) -> dict:
         backing += backs_q
         aligned += aligned_q
     practices = [member for member in model.members if not member.partner]
-    owned = 0.0
-    for member in practices:
-        owned += member.ownership
     classes = _classes(practices)
-    capacity, pressure, burnout, lost = 0.0, 0.0, 0.0, 0.0
+    capacity, pressure, burnout, lost, owned = 0.0, 0.0, 0.0, 0.0, 0.0
     for member in practices:
         capacity += member.capacity
         pressure += member.pressure
         burnout += member.burnout
         lost += member.time_lost
+        owned += member.ownership
     n, n_pcns = len(practices), len(model.pcns)
     agreement = model.agreement
     values = {
