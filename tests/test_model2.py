@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from pcnsim import load
+from pcnsim.config import ScenarioError
 from pcnsim.engine.batch import Batch, simulate
-from pcnsim.engine.outcomes import OUTCOMES, T, TALLY
+from pcnsim.engine.outcomes import OUTCOMES, TALLY, C, T
 from pcnsim.engine.processes.decide import decide
 from pcnsim.engine.processes.meet import hold
 from pcnsim.engine.processes.milestones import milestones
@@ -59,7 +60,6 @@ def test_a_member_that_breaks_its_agreement_costs_its_ties_trust_and_leaves_a_me
     assert s.pcns.joint_work[0, 0, JOINT_EFFORT] == effort[JOINT_EFFORT]
     assert s.pcns.joint_work[0, 0, JOINT_ASKED] > effort[JOINT_ASKED]
     np.testing.assert_allclose(s.members.ownership[0, :5], own[:5] * 0.96 ** 5, rtol=1e-13)
-    from pcnsim.engine.outcomes import C
     assert s.counters.totals[0, C.broken_agreements] == breaks[C.broken_agreements] + 5
 
 
@@ -165,7 +165,6 @@ def test_a_stage_is_met_only_when_both_tracks_have_reached_it():
     req, week = 0, int(s.schedule.due[0, 0, 0])
     target = s.schedule.target[0, req, 0]
     s.pcns.decided[0, 0, req] = True
-    from pcnsim.engine.outcomes import C
     results = []
     for admin, joint in ((0.4 * target, 0.6 * target), (0.4 * target, 0.59 * target), (0.39 * target, 0.6 * target)):
         before = s.counters.totals[0, C.milestones_met]
@@ -229,8 +228,6 @@ def test_model2_runs_keep_their_state_in_bounds():
 
 @pytest.mark.parametrize("late", ["0.5", "1e-310"])
 def test_late_weeks_between_zero_and_one_week_is_refused_in_one_line(late):
-    from pcnsim.config import ScenarioError
-
     with pytest.raises(ScenarioError) as error:
         load(SCENARIOS / "race.yaml", [f"delivery.late_weeks={late}"])
     message = str(error.value)

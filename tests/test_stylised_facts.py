@@ -36,7 +36,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from pcnsim import PCNModel, load
+from pcnsim import load
 from pcnsim.engine.batch import simulate
 from pcnsim.engine.outcomes import OUTCOMES
 from pcnsim.outputs.stats import crossover as series_crossover
@@ -56,14 +56,15 @@ EARLY, YEAR3, END = 26, 156, 260  # SF4 checkpoints: month 6, year 3, year 5 (we
 
 
 @functools.lru_cache(maxsize=None)
-def _run(path: str, overrides: tuple[str, ...], seed: int, steps: int):
-    """One run's outcome table (cached per process: treat the frame as read-only)."""
-    scenario = load(SCENARIOS / path, list(overrides))
-    return PCNModel(scenario, seed=seed).run(steps)
+def _runs(path: str, overrides: tuple[str, ...], seeds: tuple[int, ...], steps: int) -> tuple:
+    """Outcome tables of `path` under `overrides`, one per seed, run `steps` weeks as one batch (the same numbers
+    as run one by one: tests/test_batch.py), cached per process: treat the frames as read-only."""
+    scenario = load(SCENARIOS / path, list(overrides) + [f"steps={steps}"])
+    return tuple(pd.DataFrame(table, columns=list(OUTCOMES)) for table in simulate([scenario] * len(seeds), list(seeds)))
 
 
 def runs(path: str, overrides, seeds, steps: int) -> list:
-    return [_run(path, tuple(overrides), int(s), int(steps)) for s in seeds]
+    return list(_runs(path, tuple(overrides), tuple(int(s) for s in seeds), int(steps)))
 
 
 def per_run(frames, f) -> np.ndarray:
@@ -355,9 +356,8 @@ SF4_HEAVY_EARLY = (
 
 
 def sf4_runs(path, overrides, seeds=SEEDS_SF4):
-    """Outcome tables of `path` under `overrides`, one per seed, run as one batch (fast; same as run one by one)."""
-    scenario = load(SCENARIOS / path, list(overrides))
-    return [pd.DataFrame(table, columns=list(OUTCOMES)) for table in simulate([scenario] * len(seeds), list(seeds))]
+    """Five years of `path` under `overrides`, one table per seed."""
+    return runs(path, overrides, seeds, END)
 
 
 def _at(column, t):
@@ -574,7 +574,7 @@ def test_sf5_at_the_shipped_defaults_milestones_are_met_with_mostly_passive_comp
     """SF5 with no special settings: most due milestones are met and most engaged practices comply passively
     over years 2-5 (one-sample Wilcoxon against one half, 30 seeds)."""
     setting = f"{path}+" + ("+".join(overrides) or "defaults")
-    frames = sf4_runs(path, overrides, SEEDS)
+    frames = runs(path, overrides, SEEDS, END)
     met = above("SF5", setting, "share of due milestones met on time",
                 per_run(frames, lambda d: d.milestones_met.iloc[-1] / max(d.milestones_due.iloc[-1], 1)), 0.5)
     passive = above("SF5", setting, "mean passive_compliance share, years 2-5",
