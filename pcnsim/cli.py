@@ -243,6 +243,20 @@ def cmd_sweep(args) -> None:
         print(f"figure: {out / 'figure.png'} ({sweep_figure(experiment, table, summary, out / 'figure')})")
 
 
+def cmd_calibrate(args) -> None:
+    from .study.calibrate import calibrate
+
+    out = Path(args.out or f"results/calibrate-{Path(args.targets).stem}")
+    table = calibrate(args.targets, out, trials=args.trials, overrides=args.set, workers=args.workers,
+                      scheduler=args.scheduler, started=_note_first_compile)
+    done = table[table["state"] == "COMPLETE"]
+    accepted = int((done["loss"] == 0).sum())
+    best = done.sort_values(["loss", "trial"]).iloc[0]
+    print(f"{len(done)} trials ({len(table) - len(done)} failed); {accepted} with every target in band; "
+          f"least loss {best['loss']:.4g} (trial {int(best['trial'])}, {int(best['in_band'])} targets in band); in {out}")
+    print(f"calibrated scenario: {out / 'calibrated.yaml'}; figure: {out / 'bands.png'}")
+
+
 def cmd_plot(args) -> None:
     from .outputs.files import locked
     from .study import sweep
@@ -348,6 +362,17 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--resume", action="store_true", help="finish an interrupted sweep (rerunning into the same "
                     "folder does the same)")
     sw.set_defaults(func=cmd_sweep)
+
+    ca = sub.add_parser("calibrate", help="fit a targets file's free parameters to its targets (Optuna)")
+    ca.add_argument("targets", help="a targets file with a calibrate section (e.g. calibration/targets.yaml)")
+    ca.add_argument("--out", type=_folder, help="output folder (default: results/calibrate-<targets file name>)")
+    ca.add_argument("--trials", type=_positive, help="trials in all (default: the file's calibrate.trials); a "
+                    "finished calibration rerun with more is extended")
+    ca.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field of the targets' "
+                    "scenario, after the file's overrides (e.g. network.pcns=1250)")
+    ca.add_argument("--workers", type=_workers, default=os.cpu_count() or 1, help="local worker processes")
+    ca.add_argument("--scheduler", type=_scheduler, metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://HOST:8786")
+    ca.set_defaults(func=cmd_calibrate)
 
     pl = sub.add_parser("plot", help="outcome curves (mean, 95%% CI) or a phase diagram of a finished sweep")
     pl.add_argument("folder", help="a sweep's output folder")

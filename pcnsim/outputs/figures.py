@@ -171,3 +171,48 @@ def sweep_figure(experiment, design: pd.DataFrame, summary: pd.DataFrame, stem: 
     by = experiment.figure.by if experiment.figure.by in ["scenario", *experiment.parameters] else "scenario"
     cross = sweep_curves(summary, outcomes, by, varied, experiment.figure.crossover, stem)
     return "curves" + (f"; crossover on {experiment.figure.crossover} at week {cross}" if cross is not None else "")
+
+
+def calibration_figure(targets, uncalibrated, best, accepted_means, trial: int, stem: Path) -> None:
+    """One panel per target: its band, and the simulated values of the uncalibrated model (each run), of the chosen
+    trial (each run) and of every accepted trial (its mean over runs)."""
+    import numpy as np
+
+    columns = 2
+    rows = -(-len(targets) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(12, 2.4 * rows + 0.6), squeeze=False)
+    groups = (("uncalibrated\n(each run)", uncalibrated, "#7f7f7f"), (f"trial {trial}\n(each run)", best, "#0072b2"),
+              (f"accepted trials\n(their means, {len(accepted_means)})", accepted_means, "#009e73"))
+    for k, (ax, target) in enumerate(zip(axes.flat, targets)):
+        low, high = target.band
+        ax.axvspan(low, high, color="#f0e442", alpha=0.45, lw=0, label="band")
+        for level, (label, values, colour) in enumerate(groups):
+            shown = np.asarray(values, float)[:, k] if len(values) else np.array([])
+            shown = shown[np.isfinite(shown)]
+            offsets = np.linspace(-0.18, 0.18, len(shown)) if len(shown) > 1 else np.zeros(len(shown))
+            ax.scatter(shown, level + offsets, s=22, color=colour, alpha=0.8, edgecolor="none")
+            if len(shown):
+                ax.plot([shown.mean()] * 2, [level - 0.3, level + 0.3], color=colour, lw=2.5)
+        ax.set_yticks(range(len(groups)), [g[0] for g in groups], fontsize=9)
+        ax.set_ylim(-0.6, len(groups) - 0.4)
+        ax.set_title(f"{target.name.replace('_', ' ')} ({target.source}, week {target.week})", fontsize=10)
+        ax.set_xlabel(_measure_label(target.measure), fontsize=9)
+        ax.tick_params(axis="x", labelsize=9)
+    for ax in list(axes.flat)[len(targets):]:
+        ax.set_visible(False)
+    fig.suptitle("Calibration: each target's band (yellow) against the simulated values", fontsize=12)
+    fig.tight_layout()
+    _save(fig, stem)
+
+
+def _measure_label(measure) -> str:
+    name = measure.outcome.replace("_", " ")
+    if measure.kind == "ratio":
+        return f"{name} / {measure.denominator.replace('_', ' ')}"
+    if measure.kind == "pcn_share":
+        return f"share of PCNs with {name} {'≥ ' + format(measure.above, 'g') if measure.above is not None else '< ' + format(measure.below, 'g')}"
+    if measure.kind == "pcn_spread":
+        return f"sd over PCNs of {name}"
+    if measure.kind == "change":
+        return f"change in {name} since week {measure.from_week}"
+    return name

@@ -133,7 +133,7 @@ def design_size(experiment: Experiment) -> int:
     return experiment.samples * {"lhs": 1, "sobol": k + 2, "morris": k + 1}[experiment.design]
 
 
-def _field_problem(scenario: BaseModel, key: str, file: str) -> str | None:
+def field_problem(scenario: BaseModel, key: str, file: str) -> str | None:
     """Why a dotted parameter name does not name a value of the scenario, or None if it does."""
     parts = key.split(".")
     node = scenario
@@ -181,10 +181,10 @@ def load(path: str | Path) -> "tuple[Experiment, Path]":
 
             load(scenario.network)
         for key in experiment.parameters:
-            problem = _field_problem(scenario, key, name)
+            problem = field_problem(scenario, key, name)
             if problem:
                 raise ScenarioError(f"{path}: parameters.{problem}")
-        integral = _integer_fields(scenario.model_dump(), list(experiment.parameters))
+        integral = integer_fields(scenario.model_dump(), list(experiment.parameters))
         for key, spec in experiment.parameters.items():
             # Sampled values of a whole-number field are rounded; values listed by hand must be whole already.
             wrong = [v for v in spec if isinstance(v, bool) or isinstance(v, float) and not v.is_integer()] \
@@ -234,7 +234,7 @@ def _resolved_scenario(base: dict, point: dict, steps: int | None, source: str) 
     return validate(data, source).model_dump(mode="json")
 
 
-def _integer_fields(base: dict, names: list[str]) -> set[str]:
+def integer_fields(base: dict, names: list[str]) -> set[str]:
     """Parameters whose scenario field is a whole number, so sampled values are rounded."""
     from ..config import Scenario
 
@@ -268,7 +268,7 @@ def _design_points(experiment: Experiment, folder: Path, source: str):
     points = sample_points(experiment)
     for file in experiment.scenarios:
         base = resolve_files(read_yaml(folder / file) or {}, (folder / file).parent)
-        integral = _integer_fields(base, list(points.columns))
+        integral = integer_fields(base, list(points.columns))
         for _, values in points.iterrows():
             point = {k: (int(round(v)) if k in integral else v.item() if hasattr(v, "item") else v)
                      for k, v in values.items()}

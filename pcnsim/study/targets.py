@@ -30,10 +30,10 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from ..config import ScenarioError
+from ..config import ScenarioError, apply_overrides, read_yaml
 from ..config import load as load_scenario
 from ..config.files import read_section
-from ..config.schema import SEED_MAX, FilePath, Label, Real, Section, Text, Week
+from ..config.schema import SEED_MAX, FilePath, Label, Real, Scenario, Section, Text, Week, Whole
 from ..engine.outcomes import OUTCOMES, PCN_OUTCOMES
 
 MAX_TARGETS = 200
@@ -82,11 +82,46 @@ class Target(Section):
         return self
 
 
+class FreeParameter(Section):
+    key: Label = Field(description="a dotted scenario field, as for --set (e.g. practices.value_spread)")
+    low: Real
+    high: Real
+    why: Text = Field(min_length=1, description="why this prior range")
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low:g}) must be below high ({self.high:g})")
+        return self
+
+
+class Calibration(Section):
+    """What `pcnsim calibrate` fits (pcnsim.study.calibrate): free parameters with prior ranges, and the search."""
+
+    free: Annotated[list[FreeParameter], Field(min_length=1, max_length=50)]
+    trials: Annotated[Whole, Field(ge=1, le=100_000)] = 96
+    batch: Annotated[Whole, Field(ge=1, le=1_000, description="trials proposed together and run in parallel")] = 8
+    startup: Annotated[Whole, Field(ge=0, le=100_000, description="trials drawn uniformly before TPE")] = 16
+    seed: Annotated[Whole, Field(ge=0, le=SEED_MAX)] = 0
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        keys = [f.key for f in self.free]
+        repeated = sorted({k for k in keys if keys.count(k) > 1})
+        if repeated:
+            raise ValueError(f"free parameters must be named once: {', '.join(repeated)} repeated")
+        if self.trials % self.batch:
+            raise ValueError(f"trials ({self.trials}) must be a whole number of batches of {self.batch}, so that a "
+                             "calibration extended later proposes what one run to the end would have")
+        return self
+
+
 class Targets(Section):
     scenario: FilePath
     overrides: Annotated[list[Annotated[str, Field(max_length=10_000)]], Field(max_length=1_000)] = []
     seeds: Annotated[list[Annotated[int, Field(ge=0, le=SEED_MAX)]], Field(min_length=2, max_length=MAX_SEEDS)]
     targets: Annotated[list[Target], Field(min_length=1, max_length=MAX_TARGETS)]
+    calibrate: Calibration | None = None
 
     @model_validator(mode="after")
     def _names_unique(self):
@@ -97,10 +132,13 @@ class Targets(Section):
         return self
 
 
-def load(path: str | Path):
-    """A validated targets file and its scenario (overrides applied), each checked with one-line errors."""
+def load(path: str | Path, overrides: list[str] | None = None):
+    """A validated targets file and its scenario (its overrides applied, then `overrides`), each checked with
+    one-line errors."""
     path = Path(path)
     targets = read_section(path, Targets, "a targets file", "targets-file fields")
+    if overrides:
+        targets = targets.model_copy(update={"overrides": [*targets.overrides, *overrides]})
     scenario = load_scenario(path.parent / targets.scenario, targets.overrides)
     for t in targets.targets:
         weeks = [t.week] + ([t.measure.from_week] if t.measure.kind == "change" else [])
@@ -110,64 +148,116 @@ def load(path: str | Path):
         if t.measure.kind.startswith("pcn_") and t.week % scenario.record_levels_every:
             raise ScenarioError(f"{path}: targets.{t.name}.week: PCN measures are read every "
                                 f"{scenario.record_levels_every} weeks (record_levels_every); {t.week} is not one")
+    if targets.calibrate:
+        _check_free(path, targets, scenario)
     return targets, scenario
 
 
-def _runs(scenario, seeds: list[int], weeks: list[int]) -> tuple[dict, dict]:
-    """National rows and per-PCN rows of every run at each of `weeks`: {week: [row per run]}, {week: [rows per run]}.
+def _check_free(path: Path, targets: Targets, scenario: Scenario) -> None:
+    """Each free parameter names a number of the scenario, its range holds the scenario's own value (the
+    uncalibrated model is the first trial), and the scenario is valid at both ends of the range."""
+    from .experiment import field_problem, integer_fields
 
-    One batch per seed: a generated England differs in size from seed to seed, so its runs do not share a shape.
+    base = read_yaml(path.parent / targets.scenario)
+    overridden = apply_overrides(base or {}, targets.overrides, str(path))
+    integral = integer_fields(overridden, [f.key for f in targets.calibrate.free])
+    for i, free in enumerate(targets.calibrate.free):
+        where = f"{path}: calibrate.free.{i}"
+        problem = field_problem(scenario, free.key, targets.scenario)
+        if problem:
+            raise ScenarioError(f"{where}.key: {problem}")
+        value = current(scenario, free.key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value is None:
+            raise ScenarioError(f"{where}.key: {free.key} is {value!r}, not a number; free parameters are numbers")
+        whole = free.key in integral
+        if whole and not (float(free.low).is_integer() and float(free.high).is_integer()):
+            raise ScenarioError(f"{where}: {free.key} takes whole numbers; give whole numbers for low and high")
+        if not free.low <= value <= free.high:
+            raise ScenarioError(f"{where}: the scenario's {free.key} ({value:g}) is outside [{free.low:g}, "
+                                f"{free.high:g}]; the range must hold it (the uncalibrated model is the first trial)")
+        for end in (free.low, free.high):
+            load_scenario(path.parent / targets.scenario,
+                          [*targets.overrides, f"{free.key}={int(end) if whole else float(end)!r}"])
+
+
+def current(scenario: Scenario, key: str):
+    """The value of a dotted field of a scenario."""
+    node = scenario
+    for part in key.split("."):
+        node = node[int(part)] if isinstance(node, (list, tuple)) else getattr(node, part)
+    return node
+
+
+def weeks_read(targets: list[Target]) -> list[int]:
+    """Every week a target reads: its own and, for a change, the week it is measured from."""
+    return sorted({t.week for t in targets} | {t.measure.from_week for t in targets if t.measure.kind == "change"})
+
+
+def run_values(targets: list[Target], scenario: Scenario, seed: int) -> np.ndarray:
+    """Each target's measure in one run of `scenario` with `seed` (NaN where it is undefined, e.g. nothing due).
+
+    A plain function of its arguments, so sweeps' executors can run it in their workers.
     """
     from ..engine.batch import Batch
 
-    national: dict[int, list] = {week: [] for week in weeks}
-    pcns: dict[int, list] = {week: [] for week in weeks}
-    for seed in seeds:
-        batch = Batch.of([scenario], [seed])
-        if 0 in national:
-            national[0].append(batch.outcomes[0].copy())
-            pcns[0].append(batch.pcn_outcomes()[0])
-        for rows in batch.advance(max(weeks)):
-            if batch.week in national:
-                national[batch.week].append(rows[0].copy())
-                pcns[batch.week].append(batch.pcn_outcomes()[0])
-    return {week: np.array(rows) for week, rows in national.items()}, pcns
+    weeks = weeks_read(targets)
+    national, pcns = {}, {}
+    batch = Batch.of([scenario], [seed])
+    if 0 in weeks:
+        national[0], pcns[0] = batch.outcomes[0].copy(), batch.pcn_outcomes()[0]
+    for rows in batch.advance(max(weeks)):
+        if batch.week in weeks:
+            national[batch.week], pcns[batch.week] = rows[0].copy(), batch.pcn_outcomes()[0]
+    return np.array([measured(t, national, pcns) for t in targets], dtype=float)
 
 
-def measured(target: Target, national: dict, pcns: dict) -> np.ndarray:
-    """The target's measure in every run."""
+def measured(target: Target, national: dict, pcns: dict) -> float:
+    """The target's measure in one run, from its national row and per-PCN rows at each week read."""
     m, week = target.measure, target.week
     if m.kind == "national":
-        return national[week][:, OUTCOMES.index(m.outcome)]
+        return national[week][OUTCOMES.index(m.outcome)]
     if m.kind == "ratio":
-        num, den = national[week][:, OUTCOMES.index(m.outcome)], national[week][:, OUTCOMES.index(m.denominator)]
-        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+        den = national[week][OUTCOMES.index(m.denominator)]
+        return national[week][OUTCOMES.index(m.outcome)] / den if den > 0 else np.nan
     if m.kind == "change":
         column = OUTCOMES.index(m.outcome)
-        return national[week][:, column] - national[m.from_week][:, column]
-    column = PCN_OUTCOMES.index(m.outcome)
+        return national[week][column] - national[m.from_week][column]
+    values = pcns[week][:, PCN_OUTCOMES.index(m.outcome)]
     if m.kind == "pcn_spread":
-        return np.array([np.nanstd(rows[:, column]) for rows in pcns[week]])
-    if m.above is not None:
-        return np.array([(rows[:, column] >= m.above).mean() for rows in pcns[week]])
-    return np.array([(rows[:, column] < m.below).mean() for rows in pcns[week]])
+        return float(np.nanstd(values))
+    return float((values >= m.above).mean() if m.above is not None else (values < m.below).mean())
 
 
-def evaluate(targets: Targets, scenario) -> pd.DataFrame:
-    """One row per target: its band, the simulated mean, the 2.5% and 97.5% points over seeds, and whether the mean
-    is in the band."""
-    weeks = sorted({t.week for t in targets.targets}
-                   | {t.measure.from_week for t in targets.targets if t.measure.kind == "change"})
-    national, pcns = _runs(scenario, list(targets.seeds), weeks)
+def summarise(targets: list[Target], values: np.ndarray) -> pd.DataFrame:
+    """One row per target from its measure in every run (`values`: runs x targets): its band, the mean over runs,
+    the 2.5% and 97.5% points, the runs it is defined in, whether the mean is in the band, and its distance outside
+    the band in band widths (0 inside)."""
     rows = []
-    for t in targets.targets:
-        values = measured(t, national, pcns)
-        mean = float(np.nanmean(values))
-        rows.append({"target": t.name, "source": t.source, "week": t.week, "low": t.band[0], "high": t.band[1],
-                     "mean": mean, "q025": float(np.nanquantile(values, 0.025)),
-                     "q975": float(np.nanquantile(values, 0.975)), "runs": int(np.isfinite(values).sum()),
-                     "in_band": bool(t.band[0] <= mean <= t.band[1])})
+    for t, column in zip(targets, np.asarray(values, dtype=float).T):
+        finite = column[np.isfinite(column)]
+        mean = float(finite.mean()) if len(finite) else np.nan
+        low, high = t.band
+        rows.append({"target": t.name, "source": t.source, "week": t.week, "low": low, "high": high, "mean": mean,
+                     "q025": float(np.quantile(finite, 0.025)) if len(finite) else np.nan,
+                     "q975": float(np.quantile(finite, 0.975)) if len(finite) else np.nan, "runs": len(finite),
+                     "in_band": bool(low <= mean <= high), "distance": distance(mean, low, high)})
     return pd.DataFrame(rows)
+
+
+UNDEFINED_DISTANCE = 10.0  # a target with no run where it is defined counts as ten band widths away
+
+
+def distance(mean: float, low: float, high: float) -> float:
+    """How far `mean` lies outside [low, high], in band widths (0 inside; a band of one point counts as width 1)."""
+    if not np.isfinite(mean):
+        return UNDEFINED_DISTANCE
+    return max(low - mean, mean - high, 0.0) / ((high - low) or 1.0)
+
+
+def evaluate(targets: Targets, scenario: Scenario) -> pd.DataFrame:
+    """`summarise` over the targets file's seeds, run one after another."""
+    values = [run_values(targets.targets, scenario, seed) for seed in targets.seeds]
+    return summarise(targets.targets, np.array(values))
 
 
 def table_md(result: pd.DataFrame) -> str:

@@ -1,0 +1,376 @@
+"""Fit a targets file's free parameters to its targets: `pcnsim calibrate TARGETS`.
+
+The search is Optuna's TPE sampler over the free parameters' prior ranges
+(uniform; `calibrate` in the targets file), minimising a loss over the bands:
+the sum over targets of the squared distance of the simulated mean outside its
+band, in band widths, which is 0 exactly when every mean is in its band.
+
+Why Optuna and a loss, not pyabc's ABC-SMC: the targets are bands read from
+the sources' words ("a few", "most"), not data with a noise model, so there is
+no likelihood, and no tolerance schedule that would give an ABC posterior its
+meaning. What an analyst needs is where in the prior every band holds, and a
+loss that is zero there finds it. The accepted parameter sets are the trials
+with loss 0: a sample of that region as TPE explored it, not a posterior.
+Optuna's ask interface lets the sweeps' executors (loky, Dask) run a batch of
+trials at once.
+
+Same inputs, same trials: the finished trials are recorded in the folder
+(`trials.json`, rewritten whole after each batch), and each batch is proposed
+from them alone, by an in-memory Optuna study rebuilt from that record, each
+trial by a sampler seeded from (`calibrate.seed`, trial number); each run is a
+plain function of its scenario and seed. So a calibration killed at any
+moment loses at most the batch it was running, and resumed, or run with other
+workers, finds the same trials.
+
+Output folder:
+- calibration.json: what produced the folder (pcnsim version, the targets file
+  as validated, without `trials`, and a digest of its resolved scenario), and,
+  once the files below are written, their checksums;
+- trials.json: every finished trial (its parameters, each run's measures), which a rerun resumes from;
+- trials.csv: each finished trial's parameters, loss and targets' means;
+- runs.csv: each target's measure in each run (trial, seed);
+- accepted.csv: the accepted trials, the chosen one first;
+- bands.png, bands.svg: each target's band against the simulated values;
+- report.md: the free parameters and the targets, uncalibrated and chosen, in two tables;
+- calibrated.yaml: the targets file's scenario with the chosen parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from collections.abc import Callable
+from concurrent.futures import as_completed
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from ..config import Scenario, ScenarioError, apply_overrides, read_yaml, safe_yaml
+from ..config import load as load_scenario
+from ..config.files import resolve_files
+from ..outputs.files import file_sha256, locked, make_folder, sha256, write_text
+from .experiment import integer_fields
+from .sweep import executor
+from .targets import Target, Targets, current, run_values, summarise
+from .targets import load as load_targets
+
+MANIFEST = "calibration.json"
+LOG = "trials.json"
+FORMAT = 1
+FILES = ("trials.csv", "runs.csv", "accepted.csv", "bands.png", "bands.svg", "report.md", "calibrated.yaml")
+
+
+def loss(summary: pd.DataFrame) -> float:
+    """The sum of squared distances of the targets' means outside their bands (0: every target in band)."""
+    return float((summary["distance"] ** 2).sum())
+
+
+def identity(targets: Targets, scenario: Scenario) -> dict:
+    """What shapes a calibration's trials; `trials` is left out, so a finished calibration can be extended."""
+    spec = targets.model_dump(mode="json")
+    spec["calibrate"].pop("trials")
+    return {"pcnsim": __version__, "targets": spec,
+            "scenario": sha256(json.dumps(scenario.model_dump(mode="json"), sort_keys=True).encode())}
+
+
+def _changed(old: dict, new: dict, out: Path) -> ScenarioError:
+    afresh = f"or start afresh with another --out (or after deleting {out})"
+    if old.get("pcnsim") != new["pcnsim"]:
+        return ScenarioError(f"{out}: holds a calibration made by pcnsim {old.get('pcnsim')}, this is "
+                             f"{new['pcnsim']}; its runs may differ: {afresh}")
+    if old.get("scenario") != new["scenario"]:
+        return ScenarioError(f"{out}: holds a calibration of another scenario (the targets file's scenario or its "
+                             f"overrides changed since it ran): undo the change to resume it, {afresh}")
+    was, now = old.get("targets") or {}, new["targets"]
+    field = next((k for k in now if was.get(k) != now[k]), "targets")
+    return ScenarioError(f"{out}: holds a calibration with other {field} in its targets file: undo the change to "
+                         f"resume it, {afresh}")
+
+
+def read_manifest(out: Path) -> dict | None:
+    try:
+        manifest = json.loads((Path(out) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    ok = isinstance(manifest, dict) and manifest.get("format") == FORMAT and isinstance(manifest.get("made_by"), dict)
+    return manifest if ok else None
+
+
+def _write_manifest(out: Path, made_by: dict, files: dict, last_run: dict | None = None) -> None:
+    from ..outputs.provenance import describe
+
+    record = {"format": FORMAT, "made_by": made_by, "files": files, "written_by": describe(), "last_run": last_run}
+    write_text(out / MANIFEST, json.dumps(record, indent=1, sort_keys=True) + "\n")
+
+
+def _sampler(seed: int, startup: int, number: int):
+    import optuna
+
+    state = np.random.SeedSequence(seed, spawn_key=(number,)).generate_state(1)[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # multivariate TPE is "experimental"
+        return optuna.samplers.TPESampler(seed=int(state), n_startup_trials=startup, multivariate=True,
+                                          constant_liar=True)
+
+
+def _distributions(targets: Targets, integral: set[str]) -> dict:
+    from optuna.distributions import FloatDistribution, IntDistribution
+
+    return {f.key: IntDistribution(int(f.low), int(f.high)) if f.key in integral else FloatDistribution(f.low, f.high)
+            for f in targets.calibrate.free}
+
+
+def _run(targets: list[dict], scenario: dict, seed: int) -> list[float]:
+    """One run's measure of each target, in a worker."""
+    return run_values([Target.model_validate(t) for t in targets], Scenario.model_validate(scenario), seed).tolist()
+
+
+def _study(log: list[dict], distributions: dict):
+    """An in-memory Optuna study holding the finished trials of `log`, in order (the search's whole history)."""
+    import optuna
+    from optuna.trial import TrialState, create_trial
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(direction="minimize")
+    for record in log:
+        state = TrialState[record["state"]]
+        study.add_trial(create_trial(params=record["params"], distributions=distributions, state=state,
+                                     value=record["loss"] if state == TrialState.COMPLETE else None))
+    return study
+
+
+def _propose(log: list[dict], targets: Targets, distributions: dict, baseline: dict, count: int) -> list[dict]:
+    """The next `count` trials' parameters, proposed together: each by a sampler seeded from (seed, its number) given
+    the finished trials and, as constant liars, the ones proposed before it. Trial 0 is the scenario as it is."""
+    cal = targets.calibrate
+    study = _study(log, distributions)
+    if not log:
+        study.enqueue_trial(baseline)
+    proposed = []
+    for number in range(len(log), len(log) + count):
+        study.sampler = _sampler(cal.seed, cal.startup, number)
+        proposed.append(study.ask(distributions).params)
+    return proposed
+
+
+def _read_log(out: Path) -> list[dict]:
+    """The finished trials recorded in `out` (written whole after each batch, so a crash loses at most one)."""
+    path = out / LOG
+    if not path.exists():
+        return []
+    try:
+        log = json.loads(path.read_text(encoding="utf-8"))["trials"]
+        ok = all(r["number"] == i and isinstance(r["params"], dict) and r["state"] in ("COMPLETE", "FAIL")
+                 for i, r in enumerate(log))
+    except (OSError, ValueError, KeyError, TypeError):
+        ok = False
+    if not ok:
+        raise ScenarioError(f"{path}: is damaged; start afresh with another --out (or after deleting {out})")
+    return log
+
+
+def _write_log(out: Path, log: list[dict]) -> None:
+    write_text(out / LOG, json.dumps({"trials": log}, allow_nan=False) + "\n")
+
+
+def calibrate(path: str | Path, out: str | Path, *, trials: int | None = None, overrides: list[str] | None = None,
+              workers: int = 1, scheduler: str | None = None, progress: bool = True,
+              started: Callable[[], None] | None = None) -> pd.DataFrame:
+    """Run what is missing of the calibration into `out`, write its files, and return the trials table.
+
+    `overrides` are `--set` options applied to the targets file's scenario after its own overrides (a full
+    England, say); `trials` replaces `calibrate.trials`.
+    """
+    try:
+        import optuna  # noqa: F401
+    except ImportError:
+        raise ScenarioError("pcnsim calibrate needs Optuna: pip install 'pcnsim[calibrate]'") from None
+    path, out = Path(path), Path(out)
+    targets, scenario = load_targets(path, overrides or [])
+    if targets.calibrate is None:
+        raise ScenarioError(f"{path}: has no calibrate section; add one naming the free parameters and their ranges "
+                            "(see calibration/targets.yaml)")
+    total = trials or targets.calibrate.trials
+    if total % targets.calibrate.batch:
+        raise ScenarioError(f"--trials {total}: must be a whole number of batches of {targets.calibrate.batch} "
+                            "(calibrate.batch)")
+    made_by = identity(targets, scenario)
+    if out.exists():
+        manifest = read_manifest(out)
+        if manifest is None and out.is_dir() and any(out.iterdir()):
+            raise ScenarioError(f"{out}: is not empty and holds no calibration ({MANIFEST}); give another --out")
+        if manifest is not None and manifest["made_by"] != made_by:
+            raise _changed(manifest["made_by"], made_by, out)
+    make_folder(out)
+    with locked(out, wait=False):
+        log = _read_log(out)
+        _write_manifest(out, made_by, {})
+        free = [f.key for f in targets.calibrate.free]
+        base = read_yaml(path.parent / targets.scenario) or {}
+        distributions = _distributions(targets, integer_fields(apply_overrides(base, targets.overrides, str(path)),
+                                                               free))
+        baseline = {key: current(scenario, key) for key in free}
+        if len(log) < total:
+            for name in FILES:  # the files of a shorter calibration must not sit beside a longer one's log
+                (out / name).unlink(missing_ok=True)
+            if started:
+                started()
+        runs, before, clock = len(targets.seeds), len(log), time.perf_counter()
+        with executor(workers, scheduler) as pool, _bar(total * runs, min(len(log), total) * runs, progress) as bar:
+            while len(log) < total:
+                proposed = _propose(log, targets, distributions, baseline, targets.calibrate.batch)
+                log = log + _run_batch(pool, path, targets, len(log), proposed, bar)
+                _write_log(out, log)
+        table = trials_table(log, targets)
+        _write_outputs(out, path, targets, log, table)
+        last_run = {"trials": len(log) - before, "runs": (len(log) - before) * runs, "workers": workers,
+                    "scheduler": scheduler, "seconds": round(time.perf_counter() - clock, 1)}
+        _write_manifest(out, made_by, {name: file_sha256(out / name) for name in FILES}, last_run)
+    return table
+
+
+def _run_batch(pool, path: Path, targets: Targets, first: int, proposed: list[dict], bar) -> list[dict]:
+    """Run every seed of every proposed trial; the trials' records, numbered from `first`."""
+    specs = [t.model_dump(mode="json") for t in targets.targets]
+    futures = {}
+    for k, params in enumerate(proposed):
+        overrides = [*targets.overrides, *(f"{key}={value!r}" for key, value in params.items())]
+        resolved = load_scenario(path.parent / targets.scenario, overrides).model_dump(mode="json")
+        for i, seed in enumerate(targets.seeds):
+            futures[pool.submit(_run, specs, resolved, seed)] = (k, i)
+    values = [[None] * len(targets.seeds) for _ in proposed]
+    errors: dict[int, str] = {}
+    try:
+        for future in as_completed(futures):
+            k, i = futures[future]
+            try:
+                values[k][i] = future.result()
+            except Exception as exc:  # a run that raised, or a worker that died: its trial fails, the rest go on
+                errors.setdefault(k, f"{type(exc).__name__}: {str(exc)[:200]}")
+            bar.update(1)
+    finally:
+        for future in futures:
+            future.cancel()
+    records = []
+    for k, params in enumerate(proposed):
+        record = {"number": first + k, "params": params}
+        if k in errors:
+            record.update(state="FAIL", loss=None, runs=None, error=errors[k])
+        else:
+            runs = np.array(values[k], dtype=float)
+            record.update(state="COMPLETE", loss=loss(summarise(targets.targets, runs)), error="",
+                          runs=[[None if np.isnan(v) else float(v) for v in row] for row in runs])
+        records.append(record)
+    return records
+
+
+def _bar(total: int, done: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=done, desc="calibration runs", unit="run", disable=not enabled,
+                dynamic_ncols=True)
+
+
+def _runs_of(record: dict) -> np.ndarray:
+    return np.array([[np.nan if v is None else v for v in row] for row in record["runs"]], dtype=float)
+
+
+def trials_table(log: list[dict], targets: Targets) -> pd.DataFrame:
+    """One row per trial: number, state, loss, targets in band, parameters and each target's mean."""
+    rows = []
+    for record in log:
+        row = {"trial": record["number"], "state": record["state"], "loss": record["loss"], **record["params"],
+               "error": record["error"]}
+        if record["runs"] is not None:
+            summary = summarise(targets.targets, _runs_of(record))
+            row["in_band"] = int(summary["in_band"].sum())
+            row.update({f"mean.{r.target}": r.mean for r in summary.itertuples()})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def centrality(table: pd.DataFrame, targets: Targets) -> pd.Series:
+    """How far each trial's means sit from the middles of their bands, in half band widths (root mean square)."""
+    squares = []
+    for t in targets.targets:
+        half = (t.band[1] - t.band[0]) / 2 or 1.0
+        squares.append(((table[f"mean.{t.name}"] - (t.band[0] + t.band[1]) / 2) / half) ** 2)
+    return np.sqrt(pd.concat(squares, axis=1).mean(axis=1))
+
+
+def chosen(table: pd.DataFrame, targets: Targets) -> tuple[pd.DataFrame, int]:
+    """The accepted trials (every target's mean in its band), ordered with the one written out first, and that
+    trial's number. Among accepted trials it is the one whose means sit nearest the middles of their bands (least
+    likely to leave a band with other seeds); with none accepted, the trial of least loss."""
+    done = table[table["state"] == "COMPLETE"].copy()
+    if done.empty:
+        raise ScenarioError("no trial of the calibration finished; see the errors in trials.csv")
+    done["centrality"] = centrality(done, targets)
+    accepted = done[done["loss"] == 0].sort_values(["centrality", "trial"])
+    best = accepted.iloc[0] if len(accepted) else done.sort_values(["loss", "trial"]).iloc[0]
+    return accepted, int(best["trial"])
+
+
+def _write_outputs(out: Path, path: Path, targets: Targets, log: list[dict], table: pd.DataFrame) -> None:
+    from ..outputs.figures import calibration_figure
+
+    accepted, best = chosen(table, targets)
+    names = [t.name for t in targets.targets]
+    runs = []
+    for record in log:
+        for seed, row in zip(targets.seeds, _runs_of(record) if record["runs"] is not None else []):
+            runs.append({"trial": record["number"], "seed": seed, **dict(zip(names, row))})
+    runs = pd.DataFrame(runs, columns=["trial", "seed", *names])
+    write_text(out / "trials.csv", table.to_csv(index=False))
+    write_text(out / "runs.csv", runs.to_csv(index=False))
+    write_text(out / "accepted.csv", accepted.to_csv(index=False))
+    of = {number: group[names].to_numpy(float) for number, group in runs.groupby("trial")}
+    summary = summarise(targets.targets, of[best])
+    write_text(out / "report.md", report(path, targets, log, accepted, best, summarise(targets.targets, of[0]),
+                                         summary))
+    calibration_figure(targets.targets, of[0], of[best], accepted[[f"mean.{n}" for n in names]].to_numpy(float),
+                       best, out / "bands")
+    params = log[best]["params"]
+    write_text(out / "calibrated.yaml", calibrated_scenario(path, targets, params, best, summary))
+
+
+def report(path: Path, targets: Targets, log: list[dict], accepted: pd.DataFrame, best: int,
+           before: pd.DataFrame, after: pd.DataFrame) -> str:
+    """The calibration in two tables: the free parameters (prior, uncalibrated, chosen, accepted range) and the
+    targets (band, uncalibrated mean, chosen mean with its 2.5% and 97.5% points over seeds)."""
+    done = sum(r["state"] == "COMPLETE" for r in log)
+    lines = [f"{len(log)} trials ({done} finished) of {len(targets.seeds)} seeds each on `{targets.scenario}` with "
+             f"{', '.join(f'`{o}`' for o in targets.overrides) or 'no overrides'}; {len(accepted)} accepted (every "
+             f"target's mean in its band); trial {best} chosen.", "",
+             "| parameter | prior range | uncalibrated | chosen | accepted trials: min – max |", "|---|---|---|---|---|"]
+    for free in targets.calibrate.free:
+        values = accepted[free.key] if len(accepted) else pd.Series(dtype=float)
+        span = f"{values.min():.3g} – {values.max():.3g}" if len(values) else "none accepted"
+        lines.append(f"| `{free.key}` | {free.low:g} – {free.high:g} | {log[0]['params'][free.key]:.3g} | "
+                     f"{log[best]['params'][free.key]:.3g} | {span} |")
+    lines += ["", "| target | source | week | band | uncalibrated mean | chosen mean [2.5%, 97.5%] | in band |",
+              "|---|---|---|---|---|---|---|"]
+    for b, a in zip(before.itertuples(), after.itertuples()):
+        lines.append(f"| `{a.target}` | {a.source} | {a.week} | {a.low:g} – {a.high:g} | {b.mean:.3f} | "
+                     f"{a.mean:.3f} [{a.q025:.3f}, {a.q975:.3f}] | {'yes' if a.in_band else '**no**'} |")
+    return "\n".join(lines) + "\n"
+
+
+def calibrated_scenario(path: Path, targets: Targets, params: dict, trial: int, summary: pd.DataFrame) -> str:
+    """The targets file's scenario file (without the targets' overrides, which only shrink it for the fit) with the
+    chosen parameters, headed by where they came from."""
+    from ..config import validate
+    from ..outputs.provenance import commit
+
+    source = path.parent / targets.scenario
+    data = resolve_files(read_yaml(source) or {}, source.parent)
+    data = apply_overrides(data, [f"{key}={value!r}" for key, value in params.items()], str(path))
+    validate(data, f"{source} (calibrated)")
+    head = [f"# {source.name} calibrated by `pcnsim calibrate {path}` (trial {trial}: "
+            f"{int(summary['in_band'].sum())} of {len(summary)} targets in band; pcnsim {__version__}, "
+            f"commit {commit() or 'unknown'}).",
+            "# Fitted: " + ", ".join(f"{key} = {value:.6g}" for key, value in params.items())]
+    return "\n".join(head) + "\n" + safe_yaml.dump(data)

@@ -1,0 +1,203 @@
+"""`pcnsim calibrate`: same trials however it is run (resumed at any point of a crash, extended, other workers),
+files that agree with each other and with a rerun of the calibrated scenario, and one-line errors."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pcnsim.cli import main
+from pcnsim.study import targets as targets_module
+from pcnsim.study.calibrate import FILES, LOG, MANIFEST, calibrate
+from pcnsim.study.targets import distance
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# A small England (8 PCNs) with two of the shipped targets, so that one calibration takes seconds.
+TARGETS = f"""\
+scenario: {ROOT / 'scenarios' / 'england.yaml'}
+overrides: ["network.pcns=8", "network.systems=2", "steps=120"]
+seeds: [1, 2]
+targets:
+  - name: clear_shared_vision_in_a_minority
+    source: "003"
+    quote: "while a few CDs expressed confidence in the existence of a shared vision"
+    measure: {{kind: pcn_share, outcome: purpose_strength, above: 0.8}}
+    week: 117
+    band: [0.05, 0.35]
+    why: a minority
+  - name: burnout_in_some_practices
+    source: "000, 003"
+    quote: "leading to burnout"
+    measure: {{kind: pcn_share, outcome: burnout, above: 0.1}}
+    week: 117
+    band: [0.1, 0.6]
+    why: some
+calibrate:
+  trials: {{trials}}
+  batch: 4
+  startup: 4
+  seed: 3
+  free:
+    - {{key: practices.value_spread, low: 0.1, high: 0.3, why: prior}}
+    - {{key: practices.core_demand.mean, low: 0.8, high: 0.98, why: prior}}
+    - {{key: meetings.per_step, low: 2, high: 8, why: a whole-number parameter}}
+"""
+
+
+def _targets(folder: Path, trials: int = 12, text: str = TARGETS) -> Path:
+    path = folder / "targets.yaml"
+    path.write_text(text.replace("{trials}", str(trials)), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def whole(tmp_path_factory):
+    """One calibration of 12 trials run to the end in this process with one worker."""
+    folder = tmp_path_factory.mktemp("calibration")
+    path = _targets(folder)
+    calibrate(path, folder / "out", workers=1, progress=False)
+    return path, folder / "out"
+
+
+def _trials(out: Path) -> pd.DataFrame:
+    return pd.read_csv(out / "trials.csv")
+
+
+def test_a_calibration_resumed_after_any_batch_finds_the_same_trials(whole, tmp_path):
+    """A crash leaves the record of the batches finished before it; resuming from each gives the trials of the run
+    that was never interrupted, with two workers where it had one."""
+    path, out = whole
+    log = json.loads((out / LOG).read_text())["trials"]
+    for done in (0, 4, 8):
+        crashed = tmp_path / f"after{done}"
+        crashed.mkdir()
+        shutil.copy(out / MANIFEST, crashed / MANIFEST)
+        (crashed / LOG).write_text(json.dumps({"trials": log[:done]}))
+        calibrate(path, crashed, workers=2, progress=False)
+        pd.testing.assert_frame_equal(_trials(crashed), _trials(out), check_exact=True)
+        assert (crashed / "calibrated.yaml").read_text() == (out / "calibrated.yaml").read_text()
+
+
+def test_a_calibration_killed_with_sigkill_resumes_to_the_same_trials(whole, tmp_path):
+    path, out = whole
+    target = tmp_path / "killed"
+    command = [sys.executable, "-m", "pcnsim", "calibrate", str(path), "--out", str(target), "--workers", "2"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = target / LOG
+    while process.poll() is None:
+        if log.exists():  # the first batch is recorded: kill it in the second
+            break
+        time.sleep(0.02)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert main(["calibrate", str(path), "--out", str(target), "--workers", "2"]) == 0
+    pd.testing.assert_frame_equal(_trials(target), _trials(out), check_exact=True)
+
+
+def test_extending_a_finished_calibration_equals_running_it_whole(whole, tmp_path):
+    path, out = whole
+    calibrate(path, tmp_path / "out", trials=8, workers=2, progress=False)
+    assert len(_trials(tmp_path / "out")) == 8
+    calibrate(path, tmp_path / "out", trials=12, workers=2, progress=False)
+    pd.testing.assert_frame_equal(_trials(tmp_path / "out"), _trials(out), check_exact=True)
+
+
+def test_the_calibrated_scenario_reproduces_the_chosen_trial(whole):
+    """calibrated.yaml, run again on the targets' seeds and overrides, gives the chosen trial's means."""
+    path, out = whole
+    accepted, trials = pd.read_csv(out / "accepted.csv"), _trials(out)
+    chosen = int(accepted.iloc[0]["trial"]) if len(accepted) else int(trials.sort_values("loss").iloc[0]["trial"])
+    spec, _ = targets_module.load(path)
+    scenario = targets_module.load_scenario(out / "calibrated.yaml", spec.overrides)
+    again = targets_module.evaluate(spec, scenario)
+    row = trials.set_index("trial").loc[chosen]
+    for r in again.itertuples():
+        assert r.mean == pytest.approx(row[f"mean.{r.target}"], abs=1e-12)
+    assert scenario.practices.value_spread == pytest.approx(row["practices.value_spread"])
+    # The targets' overrides that shrink England for the fit are not written into it.
+    assert targets_module.load_scenario(out / "calibrated.yaml").network.pcns == 1250
+
+
+def test_accepted_trials_are_those_with_every_mean_in_its_band(whole):
+    path, out = whole
+    spec, _ = targets_module.load(path)
+    runs, trials = pd.read_csv(out / "runs.csv"), _trials(out)
+    means = runs.groupby("trial")[[t.name for t in spec.targets]].mean()
+    inside = pd.concat([means[t.name].between(*t.band) for t in spec.targets], axis=1).all(axis=1)
+    accepted = set(pd.read_csv(out / "accepted.csv")["trial"])
+    assert accepted == set(inside[inside].index)
+    assert 0 < len(accepted) < len(trials)  # this small search finds some, and not every trial is accepted
+    assert trials.loc[trials.trial == 0, "practices.value_spread"].item() == 0.15  # trial 0: the scenario as it is
+    whole_numbers = trials["meetings.per_step"]
+    assert (whole_numbers == whole_numbers.round()).all() and whole_numbers.between(2, 8).all()
+
+
+def test_the_manifest_holds_the_checksums_of_the_files_beside_it(whole):
+    from pcnsim.outputs.files import file_sha256
+
+    _, out = whole
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert sorted(manifest["files"]) == sorted(FILES)
+    assert all(file_sha256(out / name) == digest for name, digest in manifest["files"].items())
+
+
+@pytest.mark.parametrize("mean, expected", [(0.2, 0.0), (0.1, 0.0), (0.05, 0.5), (0.4, 2.0), (np.nan, 10.0)])
+def test_distance_outside_a_band_is_in_band_widths(mean, expected):
+    assert distance(mean, 0.1, 0.2) == pytest.approx(expected)
+
+
+def _error(capsys, argv) -> str:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: "), err
+    return err
+
+
+@pytest.mark.parametrize("edit, words", [
+    (lambda t: t.split("calibrate:")[0], "has no calibrate section"),
+    (lambda t: t.replace("trials: 12", "trials: 10"), "whole number of batches of 4"),
+    (lambda t: t.replace("key: practices.value_spread", "key: practices.value_spred"), "value_spred"),
+    (lambda t: t.replace("low: 0.1, high: 0.3", "low: 0.2, high: 0.3"), "outside [0.2, 0.3]"),
+    (lambda t: t.replace("low: 2, high: 8", "low: 2.5, high: 8"), "takes whole numbers"),
+    (lambda t: t.replace("low: 0.8, high: 0.98", "low: 0.8, high: 1.5"), "core_demand"),
+    (lambda t: t.replace("low: 0.1, high: 0.3", "low: 0.3, high: 0.1"), "must be below high"),
+    (lambda t: t.replace("key: practices.core_demand.mean", "key: practices.value_spread"), "named once"),
+])
+def test_a_bad_calibrate_section_is_one_line_and_writes_nothing(tmp_path, capsys, edit, words):
+    path = tmp_path / "targets.yaml"
+    path.write_text(edit(TARGETS.replace("{trials}", "12")), encoding="utf-8")
+    assert words in _error(capsys, ["calibrate", str(path), "--out", str(tmp_path / "out")])
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_folder_of_another_calibration_or_of_something_else_is_refused(whole, tmp_path, capsys):
+    path, out = whole
+    other = tmp_path / "other.yaml"
+    other.write_text(path.read_text().replace("band: [0.1, 0.6]", "band: [0.1, 0.5]"), encoding="utf-8")
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    before = {p.name: p.read_bytes() for p in copy.iterdir()}
+    assert "other targets" in _error(capsys, ["calibrate", str(other), "--out", str(copy)])
+    assert {p.name: p.read_bytes() for p in copy.iterdir()} == before
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "mine.txt").write_text("keep")
+    assert "holds no calibration" in _error(capsys, ["calibrate", str(path), "--out", str(tmp_path / "notes")])
+    assert "--trials 6" in _error(capsys, ["calibrate", str(path), "--out", str(copy), "--trials", "6"])
+
+
+@pytest.mark.parametrize("damage", [lambda text: text[: len(text) // 2], lambda text: text.replace('"number": 5', '"number": 6')])
+def test_a_damaged_record_of_trials_is_one_line(whole, tmp_path, capsys, damage):
+    path, out = whole
+    broken = tmp_path / "broken"
+    shutil.copytree(out, broken)
+    (broken / LOG).write_text(damage((broken / LOG).read_text()))
+    assert "damaged" in _error(capsys, ["calibrate", str(path), "--out", str(broken), "--trials", "16"])
