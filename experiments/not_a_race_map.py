@@ -13,6 +13,8 @@ Writes, in --out (default docs/not_a_race_map):
 
     python experiments/not_a_race_map.py            # 40 seeds per cell: 3,600 runs of 260 weeks
     python experiments/not_a_race_map.py --seeds 10  # a quick look
+    python experiments/not_a_race_map.py --calibrated docs/calibration/fit --out docs/not_a_race_map/calibrated
+                                                     # at a calibration's chosen parameters (docs/CALIBRATION.md)
 
 The load is the five specifications' total effort in practice-weeks for the PCN,
 whatever its size (14 is the shipped value, for five practices).
@@ -51,8 +53,9 @@ def p_value(race: np.ndarray, first: np.ndarray, alternative: str) -> float:
     return float(stats.wilcoxon(race, first, alternative=alternative, zero_method="zsplit").pvalue)
 
 
-def cell(load_: float, trust: float, practices: int, seeds: list[int]) -> dict:
-    overrides = [f"mandates.0.total_effort={load_}", f"trust.initial={trust}", f"network.practices={practices}"]
+def cell(load_: float, trust: float, practices: int, seeds: list[int], calibrated: list[str] = ()) -> dict:
+    overrides = [*calibrated, f"mandates.0.total_effort={load_}", f"trust.initial={trust}",
+                 f"network.practices={practices}"]
     race, first = (np.array(simulate([load(ROOT / "scenarios" / f"{name}.yaml", overrides)] * len(seeds), seeds))
                    for name in ("race", "trust_first"))
     row = {"load": load_, "trust_initial": trust, "practices": practices, "seeds": len(seeds)}
@@ -120,21 +123,34 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=40, help="paired seeds per cell (default 40)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "not_a_race_map")
+    parser.add_argument("--calibrated", type=Path, help="a finished calibration's folder: run every cell at its chosen "
+                        "parameters (under the cell's own settings)")
     args = parser.parse_args(argv)
     if args.seeds < 6:
         print("error: --seeds: at least 6 are needed for a one-sided test at p < 0.01", file=sys.stderr)
         return 2
+    calibrated = []
+    if args.calibrated:
+        from pcnsim.config import ScenarioError
+        from pcnsim.study.calibrate import chosen_parameters
+
+        try:
+            calibrated = [f"{key}={value!r}" for key, value in chosen_parameters(args.calibrated).items()]
+        except ScenarioError as exc:
+            print(f"error: --calibrated {exc}", file=sys.stderr)
+            return 2
     seeds = list(range(args.seeds))
     rows = []
     cells = list(itertools.product(PRACTICES, LOADS, TRUST))
     for k, (practices, load_, trust) in enumerate(cells, 1):
-        rows.append(cell(load_, trust, practices, seeds))
+        rows.append(cell(load_, trust, practices, seeds, calibrated))
         print(f"\r{k}/{len(cells)} cells", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     table = pd.DataFrame(rows)
     args.out.mkdir(parents=True, exist_ok=True)
+    at = f", at the parameters calibrated in {args.calibrated}: {'; '.join(calibrated)}" if calibrated else ""
     note = (f"<!-- written by experiments/not_a_race_map.py (pcnsim {__version__}, commit {commit()}, "
-            f"seeds 0-{args.seeds - 1} per cell, paired) -->\n")
+            f"seeds 0-{args.seeds - 1} per cell, paired{at}) -->\n")
     for name, text in (("map.csv", table.to_csv(index=False)), ("map.md", note + table_md(table))):
         tmp = args.out / (name + ".tmp")
         tmp.write_text(text, encoding="utf-8")

@@ -201,3 +201,23 @@ def test_a_damaged_record_of_trials_is_one_line(whole, tmp_path, capsys, damage)
     shutil.copytree(out, broken)
     (broken / LOG).write_text(damage((broken / LOG).read_text()))
     assert "damaged" in _error(capsys, ["calibrate", str(path), "--out", str(broken), "--trials", "16"])
+
+
+FIT = ROOT / "docs" / "calibration" / "fit"
+
+
+def test_the_shipped_england_is_the_calibrated_one():
+    """scenarios/england.yaml holds the values `pcnsim calibrate calibration/targets.yaml` chose (docs/calibration/fit)
+    and CALIBRATION.md shows that calibration's report and run time."""
+    from pcnsim import load
+    from pcnsim.study.calibrate import chosen_parameters
+
+    chosen = chosen_parameters(FIT)
+    england = load(ROOT / "scenarios" / "england.yaml")
+    for key, value in chosen.items():
+        assert targets_module.current(england, key) == value, key
+    page = (ROOT / "docs" / "CALIBRATION.md").read_text(encoding="utf-8")
+    block = page.split("<!-- calibration: report -->\n")[1].split("<!-- end calibration -->")[0]
+    assert block == (FIT / "report.md").read_text(encoding="utf-8")
+    last = json.loads((FIT / MANIFEST).read_text())["last_run"]
+    assert f"{last['runs']} runs in {last['seconds'] / 60:.0f} minutes on {last['workers']} workers" in page

@@ -25,11 +25,17 @@ SF7 (partner organisations) and SF9 ("everyone thinks they are behind") are
 not tested here.
 
 Run:  pytest tests/test_stylised_facts.py -n 2 -q -rA   (marked slow; about 5 CPU-minutes)
+
+At a calibration's parameters (docs/CALIBRATION.md reports what changes):
+      PCNSIM_CALIBRATED=docs/calibration/fit pytest tests/test_stylised_facts.py -n 2 -q -rA
+sets the calibration's chosen values in every scenario these facts run, under each test's own settings
+(a test that varies a calibrated parameter still varies it).
 """
 
 from __future__ import annotations
 
 import functools
+import os
 
 import numpy as np
 import pandas as pd
@@ -55,11 +61,23 @@ EARLY, YEAR3, END = 26, 156, 260  # SF4 checkpoints: month 6, year 3, year 5 (we
 # --------------------------------------------------------------------------- runs
 
 
+def _calibrated() -> list[str]:
+    folder = os.environ.get("PCNSIM_CALIBRATED")
+    if not folder:
+        return []
+    from pcnsim.study.calibrate import chosen_parameters
+
+    return [f"{key}={value!r}" for key, value in chosen_parameters(folder).items()]
+
+
+CALIBRATED = _calibrated()
+
+
 @functools.lru_cache(maxsize=None)
 def _runs(path: str, overrides: tuple[str, ...], seeds: tuple[int, ...], steps: int) -> tuple:
     """Outcome tables of `path` under `overrides`, one per seed, run `steps` weeks as one batch (the same numbers
     as run one by one: tests/test_batch.py), cached per process: treat the frames as read-only."""
-    scenario = load(SCENARIOS / path, list(overrides) + [f"steps={steps}"])
+    scenario = load(SCENARIOS / path, CALIBRATED + list(overrides) + [f"steps={steps}"])
     return tuple(pd.DataFrame(table, columns=list(OUTCOMES)) for table in simulate([scenario] * len(seeds), list(seeds)))
 
 

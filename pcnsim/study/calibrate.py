@@ -99,10 +99,12 @@ def read_manifest(out: Path) -> dict | None:
     return manifest if ok else None
 
 
-def _write_manifest(out: Path, made_by: dict, files: dict, last_run: dict | None = None) -> None:
+def _write_manifest(out: Path, made_by: dict, files: dict, last_run: dict | None = None,
+                    chosen_trial: dict | None = None) -> None:
     from ..outputs.provenance import describe
 
-    record = {"format": FORMAT, "made_by": made_by, "files": files, "written_by": describe(), "last_run": last_run}
+    record = {"format": FORMAT, "made_by": made_by, "files": files, "written_by": describe(), "last_run": last_run,
+              "chosen": chosen_trial}
     write_text(out / MANIFEST, json.dumps(record, indent=1, sort_keys=True) + "\n")
 
 
@@ -228,8 +230,23 @@ def calibrate(path: str | Path, out: str | Path, *, trials: int | None = None, o
         _write_outputs(out, path, targets, log, table)
         last_run = {"trials": len(log) - before, "runs": (len(log) - before) * runs, "workers": workers,
                     "scheduler": scheduler, "seconds": round(time.perf_counter() - clock, 1)}
-        _write_manifest(out, made_by, {name: file_sha256(out / name) for name in FILES}, last_run)
+        _, best = chosen(table, targets)
+        _write_manifest(out, made_by, {name: file_sha256(out / name) for name in FILES}, last_run,
+                        {"trial": best, "params": log[best]["params"]})
     return table
+
+
+def chosen_parameters(folder: str | Path) -> dict:
+    """The parameters a finished calibration chose, checked against its manifest (for rerunning the stylised facts
+    or the SF4 map at them)."""
+    out = Path(folder)
+    manifest = read_manifest(out)
+    if manifest is None or not manifest.get("chosen") or not manifest["files"]:
+        raise ScenarioError(f"{out}: holds no finished calibration; run `pcnsim calibrate TARGETS --out {out}`")
+    for name, checksum in manifest["files"].items():
+        if file_sha256(out / name) != checksum:
+            raise ScenarioError(f"{out}: {name} is missing or damaged (its checksum differs from {MANIFEST})")
+    return manifest["chosen"]["params"]
 
 
 def _run_batch(pool, path: Path, targets: Targets, first: int, proposed: list[dict], bar) -> list[dict]:
