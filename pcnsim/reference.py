@@ -133,12 +133,13 @@ class PCN:
 
 
 class Requirement:
-    """A national requirement: known after week `arrival`, its work due in stages (due week, cumulative target)."""
+    """A national requirement or an ask of the ICS (`from_ics`): known after week `arrival`, its work due in stages
+    (due week, cumulative target)."""
 
     def __init__(self, arrival: int, effort: float, funding: float, stages: list[tuple[int, float]],
-                 emphasis: list[float], joint: float) -> None:
+                 emphasis: list[float], joint: float, from_ics: bool) -> None:
         self.arrival, self.effort, self.funding = arrival, effort, funding
-        self.stages, self.emphasis, self.joint = stages, emphasis, joint
+        self.stages, self.emphasis, self.joint, self.from_ics = stages, emphasis, joint, from_ics
 
     def required_rate(self, done: float, scale: float, late_weeks: float, week: int) -> float:
         """Effort per week one of its tracks asks of a PCN: to meet its next stage on time, or to work off late
@@ -172,7 +173,7 @@ class ReferenceModel(mesa.Model):
             Requirement(int(r["arrival"][k]), float(r["effort"][k]), float(r["funding"][k]),
                         [(int(due), float(target)) for due, target, exists in
                          zip(r["due"][k], r["target"][k], r["stage_exists"][k]) if exists],
-                        r["emphasis"][k].tolist(), float(r["joint"][k]))
+                        r["emphasis"][k].tolist(), float(r["joint"][k]), bool(r["from_ics"][k]))
             for k in range(n_req)
         ]
         self.core_extra = r["core_extra"].tolist()

@@ -47,6 +47,11 @@ SETTINGS |= {"model2": EVERYTHING + MODEL2,
              "model2_overload": EVERYTHING + MODEL2 + [
                  "mandates.0.total_effort=40", "wellbeing.burnout_rate=2.0", "partners.per_pcn=2",
                  "partners.join_week=0", "leadership.facilitation=0.1", "comparison.haste=0.8"]}
+# The ICS's asks, supported and not, on population-scaled PCNs some of whose practices work beyond capacity.
+ICS = ["ics.asks_per_year=6", "ics.start_week=5", "ics.ask_effort=2", "ics.lead_weeks=10", "ics.support=0.5",
+       "ics.gain=0.1", "ics.loss=0.1", "ics.initial=0.45", "ics.initial_sd=0.1", "delivery.effort_population=40000",
+       "mandates.0.total_effort=30"]
+SETTINGS |= {"ics": EVERYTHING + MODEL2 + ICS}
 
 
 def small(path, overrides=()):
@@ -100,6 +105,8 @@ def test_reference_equals_engine_with_everything_switched_on(setting, seed):
     if setting.startswith("model2"):
         assert got["broken_agreements"].iloc[-1] > 0 and got["joint_value"].iloc[-1] > 0
         assert got["trust_ceiling"].min() < 1
+    if setting == "ics":
+        assert got["ics_trust"].min() < 0.45 < got["ics_trust"].max() and got["ics_poor"].max() > 0
 
 
 def test_overload_setting_disengages_practices():
@@ -174,7 +181,7 @@ def test_the_engines_step_calls_the_processes_in_the_weeks_order():
     assert set(KERNEL_CALL) == set(engine_week.ORDER)
 
 
-@pytest.mark.parametrize("setting", ["directive_hasty", "model2"])
+@pytest.mark.parametrize("setting", ["directive_hasty", "model2", "ics"])
 @pytest.mark.parametrize("process", engine_week.ORDER)
 def test_each_process_alone_gives_the_same_state_in_both_halves(process, setting):
     """From one mid-run state and one week of draws, a single process through the kernel and through the reference."""

@@ -15,6 +15,7 @@ model validator; its `rule` note says it in words for the reference table.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated, Literal
 
@@ -497,6 +498,34 @@ class Comparison(Section):
                           "thinks it is behind, times the share of purpose it lacks (false urgency; 0: off)")
 
 
+# Asks of the ICS in one run, at most: each is a requirement every PCN holds a copy of.
+MAX_ICS_ASKS = 10_000
+
+
+class ICS(Section):
+    """The integrated care system as an actor: its own asks of its PCNs, and each PCN's working relationship with
+    it, which moves with how those asks land (ODD 7.17). With no asks (the default) the relationship never moves."""
+
+    asks_per_year: Real = Field(0.0, ge=0.0, le=52.0, description="asks the ICS makes of each of its PCNs a year, "
+                                "evenly spaced until the run's last week (0: none)",
+                                json_schema_extra=rule(f"at most {MAX_ICS_ASKS:,} asks in a run"))
+    start_week: Week = Field(0, description="week of the first ask")
+    ask_effort: Real = Field(1.0, ge=0.0, le=1_000_000.0, description="practice-weeks of work in each ask (scaled "
+                             "by `delivery.effort_population` like the national requirements)")
+    lead_weeks: Whole = Field(13, ge=1, le=WEEKS, description="from an ask to its deadline (one stage)")
+    support: Unit = Field(0.5, description="share of the asks that come with resources for their work, spread "
+                          "evenly over the asks")
+    joint_share: Unit = Field(0.5, description="share of an ask's work that is joint work across practices")
+    gain: Unit = Field(0.05, description="share of the room below 1 a PCN's trust in its ICS gains per practice-week "
+                       "of supported ICS work landing on practices with room for it")
+    loss: Unit = Field(0.05, description="share of its trust a PCN loses per practice-week of ICS work landing "
+                       "without support or on practices working beyond capacity")
+    initial: Unit = Field(0.5, description="each PCN's trust in its ICS at the start")
+    initial_sd: Unit = Field(0.0, description="spread between PCNs of their starting trust in their ICS, drawn once")
+    poor_below: Unit = Field(0.4, description="trust below which a PCN's relationship with its ICS counts as poor "
+                             "(the `ics_poor` outcome)")
+
+
 class Scenario(Section):
     name: Annotated[str, Strict(), Field(max_length=200), AfterValidator(_plain_label)] = Field(
         "unnamed", description="label used in outputs; changes nothing else",
@@ -525,6 +554,7 @@ class Scenario(Section):
     wellbeing: Wellbeing = Field(Wellbeing(), description="wellbeing")
     partners: Partners = Field(Partners(), description="partner organisations")
     comparison: Comparison = Field(Comparison(), description="social comparison between PCNs")
+    ics: ICS = Field(ICS(), description="the integrated care system's asks and each PCN's relationship with it")
     record_levels_every: Whole = Field(13, ge=1, le=WEEKS, description="weeks between rows of the per-PCN and "
                                        "per-ICS tables")
 
@@ -539,4 +569,8 @@ class Scenario(Section):
         pcns = {"single": 1, "generated": network.pcns}.get(network.kind)  # a csv structure's: when it is read
         if pcns is not None and visible >= pcns and visible:
             raise ValueError(f"comparison.visible ({visible}) must be below the number of PCNs ({pcns})")
+        asks = math.ceil(self.ics.asks_per_year * max(self.steps - self.ics.start_week, 0) / 52.0)
+        if asks > MAX_ICS_ASKS:
+            raise ValueError(f"ics.asks_per_year: {self.ics.asks_per_year:g} a year over {self.steps} weeks is "
+                             f"{asks:,} asks; at most {MAX_ICS_ASKS:,} are allowed in a run")
         return self

@@ -103,6 +103,9 @@ NATIONAL = Registry((
     Outcome("purpose_strength", "mean", "mean purpose alignment of practices with their PCN's proposal on a matter "
             "weighing every value equally (0 for a disengaged practice)"),
     Outcome("trust_ceiling", "mean", "mean over active ties of the trust their memory of damage lets them reach"),
+    Outcome("ics_trust", "mean", "mean over PCNs of their trust in their ICS"),
+    Outcome("ics_poor", "share", "share of PCNs whose relationship with their ICS is poor (trust below "
+            "`ics.poor_below`)"),
 ))
 
 PCN = Registry((
@@ -127,6 +130,7 @@ PCN = Registry((
     Outcome("broken_agreements", "count", "agreements on joint work not carried out (cumulative)", "sum"),
     Outcome("mean_ownership", "mean", "mean ownership of its practices"),
     Outcome("purpose_strength", "mean", "mean purpose alignment of its practices with its proposal"),
+    Outcome("ics_trust", "mean", "its trust in its ICS: its working relationship with the system"),
 ))
 
 # What happened this week, tallied by the processes for the national row (not an outcome row itself).

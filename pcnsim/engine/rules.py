@@ -328,6 +328,16 @@ def stage_met(done, target, scale):
 
 
 @kernel
+def ics_trusted(trust, gain, loss, asked, supported, room):
+    """A PCN's trust in its ICS after a week of the ICS's asks: `asked` practice-weeks of their work (per unit of
+    effort scale), `supported` of it with resources, `room` the share of the PCN's work that fell on engaged members
+    within their capacity. Supported work on members with room builds trust; the rest wears it."""
+    landed = supported * min(room, 1.0)
+    trust = trust + min(1.0, gain * landed) * (1.0 - trust)
+    return trust - min(1.0, loss * (asked - landed)) * trust
+
+
+@kernel
 def shown(progress, best, bias):
     """What a PCN shows others of its progress: biased towards its best work."""
     return (1.0 - bias) * progress + bias * best

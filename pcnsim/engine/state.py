@@ -28,9 +28,10 @@ Index = namedtuple("Index", [
 Traits = namedtuple("Traits", ["style", "propensity", "core_demand", "list_size", "authorisation", "effort_scale",
                                "perception", "skill", "cd_time"])
 # The national requirements (world.schedule), each one's emphasis over the value dimensions, and the core
-# demand each week adds to every practice's (demand shocks; index: week, up to the run's last).
+# demand each week adds to every practice's (demand shocks; index: week, up to the run's last); `from_ics` marks
+# the asks of the PCN's ICS, which come after the national requirements.
 Schedule = namedtuple("Schedule", ["arrival", "effort", "funding", "due", "target", "stage_exists", "emphasis",
-                                   "core_extra", "joint"])
+                                   "core_extra", "joint", "from_ics"])
 Members = namedtuple("Members", [
     "values", "stakes", "ownership", "burnout", "engaged", "active", "capacity", "pressure", "unfunded",
     "attendance", "time_lost"])
@@ -38,9 +39,10 @@ Members = namedtuple("Members", [
 Ties = namedtuple("Ties", ["trust", "history", "tension", "last_meeting", "scar"])
 # `done` is each requirement's effort delivered, `done_joint` its joint-work part; `joint_work` per PCN
 # (columns JOINT): cumulative value, effort delivered and effort asked of its joint work.
-# `cd_skill` is the CD's facilitation skill now: below `skill` while a new CD learns it.
+# `cd_skill` is the CD's facilitation skill now: below `skill` while a new CD learns it. `ics_trust`: the PCN's
+# working relationship with its ICS.
 PCNs = namedtuple("PCNs", ["decided", "done", "done_joint", "joint_work", "demand", "facilitation", "cd_skill",
-                           "behind", "truly_behind", "progress", "pcn_totals"])
+                           "behind", "truly_behind", "progress", "pcn_totals", "ics_trust"])
 # Cumulative totals (columns: outcomes.TOTALS), agreement memory, last week's mean trust, partners joined.
 Counters = namedtuple("Counters", ["totals", "agreement", "last_trust", "joined"])
 

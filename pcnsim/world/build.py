@@ -81,9 +81,10 @@ def _watch(rng: np.random.Generator, n_pcns: int, visible: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=64)
-def _schedule(streams: tuple) -> mandates.Schedule:
-    """The national schedule, built once per set of streams (the runs of a sweep point share it; it is copied)."""
-    return mandates.build(list(streams))
+def _schedule(streams: tuple, ics, steps: int) -> mandates.Schedule:
+    """The national schedule and the ICS's asks, built once per setting (the runs of a sweep point share it; it is
+    copied)."""
+    return mandates.build(list(streams), ics, steps)
 
 
 def build(scenario: Scenario, rng: np.random.Generator) -> tuple[state.State, Structure]:
@@ -131,8 +132,9 @@ def build(scenario: Scenario, rng: np.random.Generator) -> tuple[state.State, St
     base = tr.initial + tr.history_gain * (1.0 - np.exp(-history / tr.history_scale_years))
     trust = np.clip(base + rng.normal(0.0, tr.initial_noise, n_edges), 0.0, 1.0)
 
-    schedule = _schedule(tuple(sc.mandates))
-    emphasis = rng.dirichlet(np.ones(k), schedule.size)
+    schedule = _schedule(tuple(sc.mandates), sc.ics, sc.steps)
+    national = int(np.count_nonzero(~schedule.from_ics))
+    emphasis = rng.dirichlet(np.ones(k), national)
     watch = _watch(rng, n_pcns, sc.comparison.visible)
 
     style = np.concatenate([style, partner_style]).astype(np.int64)
@@ -147,13 +149,16 @@ def build(scenario: Scenario, rng: np.random.Generator) -> tuple[state.State, St
     per = sc.delivery.effort_population
     n_req = schedule.size
     # Drawn from a child stream, so that the run's own stream is unchanged; perception first, then each PCN's
-    # Clinical Director (with spreads of 0 these add exactly nothing).
+    # Clinical Director (with spreads of 0 these add exactly nothing), then the ICS's asks' emphases and each PCN's
+    # starting trust in its ICS.
     child = rng.spawn(1)[0]
     perception = child.normal(0.0, sc.comparison.perception_sd, n_pcns)
     le = sc.leadership
     skill = np.clip(le.facilitation + child.normal(0.0, le.facilitation_sd, n_pcns), 0.0, 1.0)
     cd_time = np.clip(le.cd_wte + child.normal(0.0, le.cd_wte_sd, n_pcns), 0.0, 1.0)
     new_cd = child.random(n_pcns) < le.new_cd_share
+    emphasis = np.concatenate([emphasis, child.dirichlet(np.ones(k), schedule.size - national)])
+    ics_trust = np.clip(sc.ics.initial + child.normal(0.0, sc.ics.initial_sd, n_pcns), 0.0, 1.0)
 
     arrays = dict(
         pcn=pcn, partner=partner, src=src, dst=dst, cross=cross, base_edges=np.int64(len(structure.src)),
@@ -173,14 +178,14 @@ def build(scenario: Scenario, rng: np.random.Generator) -> tuple[state.State, St
         decided=np.zeros((n_pcns, n_req), bool), done=np.zeros((n_pcns, n_req)),
         done_joint=np.zeros((n_pcns, n_req)), joint_work=np.zeros((n_pcns, 3)),
         demand=np.zeros(n_pcns), facilitation=np.zeros(n_pcns),
-        cd_skill=np.where(new_cd, skill * le.new_cd_start, skill),
+        cd_skill=np.where(new_cd, skill * le.new_cd_start, skill), ics_trust=ics_trust,
         effort_scale=population / per if per else np.ones(n_pcns),
         perception=perception, skill=skill, cd_time=cd_time,
         behind=np.zeros(n_pcns, bool), truly_behind=np.zeros(n_pcns, bool), progress=np.zeros(n_pcns),
         pcn_totals=np.zeros((n_pcns, len(TOTALS)), np.int64),
         arrival=schedule.arrival, effort=schedule.effort, funding=schedule.funding, due=schedule.due,
         target=schedule.target, stage_exists=schedule.stage_exists, emphasis=emphasis, core_extra=_core_extra(sc),
-        joint=schedule.joint,
+        joint=schedule.joint, from_ics=schedule.from_ics,
         totals=np.zeros(len(TOTALS), np.int64), agreement=np.zeros(2), last_trust=np.float64(0.0), joined=np.bool_(False),
     )
     return state.of({name: np.asarray(arrays[name])[None].copy() for name in state.FIELDS}), structure

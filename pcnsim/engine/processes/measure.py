@@ -111,8 +111,10 @@ def measure(index, traits, members, ties, pcns, counters, p, week, tally, wanted
         practices, capacity, pressure, burnout, lost, owned = practice_sums(
             index.partner, members.engaged, members.ownership, members.capacity, members.pressure, members.burnout,
             members.time_lost, b, everyone, classes)
-        believe, truly, falsely = 0, 0, 0
+        believe, truly, falsely, poor, ics_trust = 0, 0, 0, 0, 0.0
         for q in range(n_pcns):
+            ics_trust += pcns.ics_trust[b, q]
+            poor += 1 if pcns.ics_trust[b, q] < p.ics.poor_below[b] else 0
             believe += 1 if pcns.behind[b, q] else 0
             truly += 1 if pcns.truly_behind[b, q] else 0
             falsely += 1 if (pcns.behind[b, q] and not pcns.truly_behind[b, q]) else 0
@@ -155,6 +157,8 @@ def measure(index, traits, members, ties, pcns, counters, p, week, tally, wanted
         row[N.mean_ownership] = owned / practices
         row[N.purpose_strength] = aligned / practices
         row[N.trust_ceiling] = ceiling_sum / limit if limit else 1.0
+        row[N.ics_trust] = ics_trust / n_pcns
+        row[N.ics_poor] = poor / n_pcns
 
 
 @kernel
@@ -202,6 +206,7 @@ def measure_pcns(index, traits, members, ties, pcns, counters, p, out):
             row[P.mean_ownership] = owned / practices
             row[P.purpose_strength] = purpose_of(index, traits, members, ties, pcns, p, b, q, limit, proposed,
                                                  even)[1] / practices
+            row[P.ics_trust] = pcns.ics_trust[b, q]
 
 
 # ---------------------------------------------------------------- the reference's reading
@@ -247,6 +252,9 @@ def measure_reference(model, week, tally) -> dict:
         owned += member.ownership
     n, n_pcns = len(practices), len(model.pcns)
     agreement = model.agreement
+    ics_trust = 0.0
+    for pcn in model.pcns:
+        ics_trust += pcn.ics_trust
     values = {
         "step": week,
         "mean_trust": mean_trust,
@@ -286,6 +294,8 @@ def measure_reference(model, week, tally) -> dict:
         "mean_ownership": owned / n,
         "purpose_strength": aligned / n,
         "trust_ceiling": ceiling_sum / limit if limit else 1.0,
+        "ics_trust": ics_trust / n_pcns,
+        "ics_poor": sum(1 for pcn in model.pcns if pcn.ics_trust < sc.ics.poor_below) / n_pcns,
     }
     return {name: values[name] for name in OUTCOMES}
 
@@ -340,6 +350,7 @@ def measure_pcns_reference(model) -> list[dict]:
             "joint_effort": pcn.joint_work[JOINT_EFFORT],
             "mean_ownership": owned / n,
             "purpose_strength": _purpose(pcn, even, limit)[1] / n,
+            "ics_trust": pcn.ics_trust,
         }
         rows.append({name: values[name] for name in PCN_OUTCOMES})
     return rows

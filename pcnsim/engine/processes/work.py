@@ -13,6 +13,10 @@ A PCN that believes it is behind works ahead of its deadlines, as far as its
 purpose is shared (`comparison.urgency_purpose`), and its ties take on the
 tension of the purpose it lacks (`comparison.anxiety`); the time for
 relationships working ahead costs its members is kept in `time_lost`.
+
+The week's work on the ICS's own asks moves the PCN's trust in its ICS
+(`rules.ics_trusted`, `ics.*`): up as far as it came with resources and fell
+on members with room for it, down for the rest.
 """
 
 from __future__ import annotations
@@ -22,9 +26,9 @@ import numpy as np
 from .. import rules
 from ..jit import kernel, plain
 from ..outcomes import C, T
-from ..rules import (alignment, breaks_agreement, collaborative_capacity, felt_urgency, hurried, joint_value,
-                     late_rate, left_to_do, member_week, openness, owned_by_success, owned_less, owned_under_load,
-                     pressure, scarred, stage_rate, stake, trust_lost, unfunded)
+from ..rules import (alignment, breaks_agreement, collaborative_capacity, felt_urgency, hurried, ics_trusted,
+                     joint_value, late_rate, left_to_do, member_week, openness, owned_by_success, owned_less,
+                     owned_under_load, pressure, scarred, stage_rate, stake, trust_lost, unfunded)
 from ..state import JOINT_ASKED, JOINT_EFFORT, JOINT_VALUE
 from ..walk import active_edges, distance, proposal, tension_in_pcn, trust_in_pcn
 
@@ -85,6 +89,7 @@ def work(index, traits, schedule, members, ties, pcns, counters, p, week, follow
             shared = shared / engaged_count if engaged_count else 0.0
             pace = felt_urgency(p.comparison.urgency[b], needs_purpose, shared)
             demand, joint_demand, calm_demand, funded_effort, calm_funded = 0.0, 0.0, 0.0, 0.0, 0.0
+            ics_asked, ics_supported = 0.0, 0.0
             for req in range(n_req):
                 rates[req], joint_rates[req] = 0.0, 0.0
                 if not (pcns.decided[b, q, req] and schedule.arrival[b, req] < week):
@@ -107,6 +112,9 @@ def work(index, traits, schedule, members, ties, pcns, counters, p, week, follow
                 demand += rate
                 joint_demand += joint_rate
                 funded_effort += rate * schedule.funding[b, req]
+                if schedule.from_ics[b, req]:
+                    ics_asked += rate
+                    ics_supported += rate * schedule.funding[b, req]
             pcns.demand[b, q] = demand
             tally[b, T.demand] += demand
             weight = 0.0
@@ -117,7 +125,7 @@ def work(index, traits, schedule, members, ties, pcns, counters, p, week, follow
             funded = funded_effort / demand if demand > 0.0 else 0.0
             calm = calm_funded / calm_demand if calm_demand > 0.0 else 0.0
             joint = joint_demand / demand if demand > 0.0 else 0.0
-            admin_done, joint_done, value, joint_asked, breaks = 0.0, 0.0, 0.0, 0.0, 0
+            admin_done, joint_done, value, joint_asked, breaks, room = 0.0, 0.0, 0.0, 0.0, 0, 0.0
             for a in range(first, last):
                 i = index.pcn_members[b, a]
                 share = traits.list_size[b, i] / weight if (members.engaged[b, i] and weight > 0.0) else 0.0
@@ -133,6 +141,8 @@ def work(index, traits, schedule, members, ties, pcns, counters, p, week, follow
                     overtime)
                 members.capacity[b, i] = capacity
                 members.pressure[b, i] = pressure(core, effort, capacity)
+                if members.pressure[b, i] <= 1.0:
+                    room += share
                 members.unfunded[b, i] = unfunded(funded, effort, capacity)
                 members.attendance[b, i] = attendance
                 members.time_lost[b, i] = 0.0
@@ -163,6 +173,9 @@ def work(index, traits, schedule, members, ties, pcns, counters, p, week, follow
                         done_joint = min(done_joint + joint_done * joint_rates[req] / joint_demand, cap * j)
                     pcns.done_joint[b, q, req] = done_joint
                     pcns.done[b, q, req] = admin + done_joint
+            if ics_asked > 0.0:
+                pcns.ics_trust[b, q] = ics_trusted(pcns.ics_trust[b, q], p.ics.gain[b], p.ics.loss[b],
+                                                   ics_asked / scale, ics_supported / scale, room)
             pcns.joint_work[b, q, JOINT_VALUE] += value
             pcns.joint_work[b, q, JOINT_EFFORT] += joint_done
             pcns.joint_work[b, q, JOINT_ASKED] += joint_asked
@@ -227,6 +240,7 @@ def work_reference(model, week, u, tally) -> None:
         rates = [0.0] * len(model.requirements)
         joint_rates = [0.0] * len(model.requirements)
         demand, joint_demand, calm_demand, funded_effort, calm_funded = 0.0, 0.0, 0.0, 0.0, 0.0
+        ics_asked, ics_supported = 0.0, 0.0
         for k, req in enumerate(model.requirements):
             if not (pcn.decided[k] and req.arrival < week):
                 continue
@@ -244,6 +258,9 @@ def work_reference(model, week, u, tally) -> None:
             demand += rate
             joint_demand += joint_rate
             funded_effort += rate * req.funding
+            if req.from_ics:
+                ics_asked += rate
+                ics_supported += rate * req.funding
         pcn.demand = demand
         tally.demand += demand
         weight = 0.0
@@ -253,7 +270,7 @@ def work_reference(model, week, u, tally) -> None:
         funded = funded_effort / demand if demand > 0.0 else 0.0
         calm = calm_funded / calm_demand if calm_demand > 0.0 else 0.0
         joint = joint_demand / demand if demand > 0.0 else 0.0
-        admin_done, joint_done, value, joint_asked, breakers = 0.0, 0.0, 0.0, 0.0, []
+        admin_done, joint_done, value, joint_asked, breakers, room = 0.0, 0.0, 0.0, 0.0, [], 0.0
         asked = {}
         for member in pcn.members:
             share = member.list_size / weight if (member.engaged and weight > 0.0) else 0.0
@@ -269,6 +286,8 @@ def work_reference(model, week, u, tally) -> None:
                 overtime)
             member.capacity = capacity
             member.pressure = R.pressure(core, effort, capacity)
+            if member.pressure <= 1.0:
+                room += share
             member.unfunded = R.unfunded(funded, effort, capacity)
             member.attendance = attendance
             member.time_lost = 0.0
@@ -297,6 +316,9 @@ def work_reference(model, week, u, tally) -> None:
                     done_joint = min(done_joint + joint_done * joint_rates[k] / joint_demand, cap * req.joint)
                 pcn.done_joint[k] = done_joint
                 pcn.done[k] = admin + done_joint
+        if ics_asked > 0.0:
+            pcn.ics_trust = R.ics_trusted(pcn.ics_trust, sc.ics.gain, sc.ics.loss, ics_asked / scale,
+                                          ics_supported / scale, room)
         pcn.joint_work[JOINT_VALUE] += value
         pcn.joint_work[JOINT_EFFORT] += joint_done
         pcn.joint_work[JOINT_ASKED] += joint_asked
