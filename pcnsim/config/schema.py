@@ -507,9 +507,12 @@ class ICS(Section):
     it, which moves with how those asks land (ODD 7.17). With no asks (the default) the relationship never moves."""
 
     asks_per_year: Real = Field(0.0, ge=0.0, le=52.0, description="asks the ICS makes of each of its PCNs a year, "
-                                "evenly spaced until the run's last week (0: none)",
-                                json_schema_extra=rule(f"at most {MAX_ICS_ASKS:,} asks in a run"))
+                                "evenly spaced over `span_weeks` (0: none)",
+                                json_schema_extra=rule(f"at most {MAX_ICS_ASKS:,} asks in all"))
     start_week: Week = Field(0, description="week of the first ask")
+    span_weeks: Whole = Field(520, ge=1, le=WEEKS, description="weeks from `start_week` over which the asks arrive "
+                              "(fixed, not the run's length, so a shorter run of a scenario is the start of a longer "
+                              "one; asks after the last week never arrive)")
     ask_effort: Real = Field(1.0, ge=0.0, le=1_000_000.0, description="practice-weeks of work in each ask (scaled "
                              "by `delivery.effort_population` like the national requirements)")
     lead_weeks: Whole = Field(13, ge=1, le=WEEKS, description="from an ask to its deadline (one stage)")
@@ -569,8 +572,8 @@ class Scenario(Section):
         pcns = {"single": 1, "generated": network.pcns}.get(network.kind)  # a csv structure's: when it is read
         if pcns is not None and visible >= pcns and visible:
             raise ValueError(f"comparison.visible ({visible}) must be below the number of PCNs ({pcns})")
-        asks = math.ceil(self.ics.asks_per_year * max(self.steps - self.ics.start_week, 0) / 52.0)
+        asks = math.ceil(self.ics.asks_per_year * self.ics.span_weeks / 52.0)
         if asks > MAX_ICS_ASKS:
-            raise ValueError(f"ics.asks_per_year: {self.ics.asks_per_year:g} a year over {self.steps} weeks is "
-                             f"{asks:,} asks; at most {MAX_ICS_ASKS:,} are allowed in a run")
+            raise ValueError(f"ics.asks_per_year: {self.ics.asks_per_year:g} a year over {self.ics.span_weeks} weeks "
+                             f"(ics.span_weeks) is {asks:,} asks; at most {MAX_ICS_ASKS:,} are allowed")
         return self

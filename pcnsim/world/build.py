@@ -81,10 +81,10 @@ def _watch(rng: np.random.Generator, n_pcns: int, visible: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=64)
-def _schedule(streams: tuple, ics, steps: int) -> mandates.Schedule:
+def _schedule(streams: tuple, ics) -> mandates.Schedule:
     """The national schedule and the ICS's asks, built once per setting (the runs of a sweep point share it; it is
     copied)."""
-    return mandates.build(list(streams), ics, steps)
+    return mandates.build(list(streams), ics)
 
 
 def build(scenario: Scenario, rng: np.random.Generator) -> tuple[state.State, Structure]:
@@ -132,7 +132,7 @@ def build(scenario: Scenario, rng: np.random.Generator) -> tuple[state.State, St
     base = tr.initial + tr.history_gain * (1.0 - np.exp(-history / tr.history_scale_years))
     trust = np.clip(base + rng.normal(0.0, tr.initial_noise, n_edges), 0.0, 1.0)
 
-    schedule = _schedule(tuple(sc.mandates), sc.ics, sc.steps)
+    schedule = _schedule(tuple(sc.mandates), sc.ics)
     national = int(np.count_nonzero(~schedule.from_ics))
     emphasis = rng.dirichlet(np.ones(k), national)
     watch = _watch(rng, n_pcns, sc.comparison.visible)

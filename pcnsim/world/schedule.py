@@ -53,13 +53,13 @@ def arrival_weeks(stream: MandateStream) -> np.ndarray:
     return start + np.floor(offsets).astype(np.int64)
 
 
-def ics_arrival_weeks(ics: ICS, steps: int) -> np.ndarray:
-    """Arrival week of each of the ICS's asks: evenly spaced from `start_week`, up to the run's last week."""
+def ics_arrival_weeks(ics: ICS) -> np.ndarray:
+    """Arrival week of each of the ICS's asks: evenly spaced over `span_weeks` from `start_week`."""
     if ics.asks_per_year == 0.0:
         return np.zeros(0, np.int64)
     gap = 52.0 / ics.asks_per_year
-    weeks = ics.start_week + np.floor(np.arange(int(np.ceil(max(steps - ics.start_week, 0) / gap)) + 1) * gap)
-    return weeks[weeks < steps].astype(np.int64)
+    offsets = np.floor(np.arange(int(np.ceil(ics.span_weeks / gap)) + 1) * gap)
+    return ics.start_week + offsets[offsets < ics.span_weeks].astype(np.int64)
 
 
 def ics_supported(count: int, support: float) -> np.ndarray:
@@ -69,13 +69,13 @@ def ics_supported(count: int, support: float) -> np.ndarray:
     return np.floor((i + 1) * support) > np.floor(i * support)
 
 
-def build(streams: list[MandateStream], ics: ICS | None = None, steps: int = 0) -> Schedule:
-    """Stack every stream's requirements into one schedule, then the ICS's asks over `steps` weeks."""
+def build(streams: list[MandateStream], ics: ICS | None = None) -> Schedule:
+    """Stack every stream's requirements into one schedule, then the ICS's asks."""
     # Each requirement: arrival week, effort, stages, lead weeks, funding, joint share, whether the ICS asks it.
     asks = [(week, stream.total_effort / stream.count, stream.milestones, stream.lead_weeks, stream.funding,
              stream.joint_share, False) for stream in streams for week in arrival_weeks(stream)]
     if ics is not None:
-        weeks = ics_arrival_weeks(ics, steps)
+        weeks = ics_arrival_weeks(ics)
         asks += [(week, ics.ask_effort, 1, ics.lead_weeks, 1.0 if supported else 0.0, ics.joint_share, True)
                  for week, supported in zip(weeks, ics_supported(len(weeks), ics.support))]
     stages = max((s.milestones for s in streams), default=1)
