@@ -111,12 +111,15 @@ class PracticesSpread(Spread):
 
 
 class PCNPatientsSpread(Spread):
-    """Registered patients per PCN: a lognormal above a floor, `least` plus a lognormal of mean `mean - least`."""
+    """Registered patients per PCN: `least` plus a lognormal of mean `mean - least`.
 
-    mean: Real = Field(gt=0.0, le=1_000_000.0, description="mean patients per PCN")
-    sd: Real = Field(0.0, ge=0.0, le=1_000_000.0, description="sd of patients per PCN")
-    least: Real = Field(500.0, ge=500.0, le=1_000_000.0, description="the fewest patients a PCN has (at least "
-                        "one practice's smallest list, 500)")
+    The defaults are England's PCNs of January 2020, fitted to their published shares and mean (ODD 2.6).
+    """
+
+    mean: Real = Field(48_020.0, gt=0.0, le=1_000_000.0, description="mean patients per PCN")
+    sd: Real = Field(16_680.0, ge=0.0, le=1_000_000.0, description="sd of patients per PCN")
+    least: Real = Field(17_680.0, ge=500.0, le=1_000_000.0, description="the fewest patients a PCN has (at "
+                        "least one practice's smallest list, 500)")
 
     @model_validator(mode="after")
     def _above_floor(self):
@@ -160,9 +163,9 @@ class Network(Section):
                                            description="practices per PCN, lognormal, at least 2 (`generated`, "
                                            "unless pcn_patients is set)")
     pcn_patients: PCNPatientsSpread | None = Field(
-        None, description="registered patients per PCN, `least` plus a lognormal; if set, drawn first, and each "
-        "PCN's practices and their lists follow from them and practices.list_size, not from pcn_practices "
-        "(`generated`; ODD 2.6)",
+        None, description="registered patients per PCN, `least` plus a lognormal (fields left out: England's of "
+        "January 2020, mean 48,020, sd 16,680, least 17,680); if set, drawn first, and each PCN's practices and "
+        "their lists follow from them and practices.list_size, not from pcn_practices (`generated`; ODD 2.6)",
         json_schema_extra=rule("mean above least"))
     cross_ties: Real = Field(2.0, ge=0.0, le=100.0, description="mean ties from each PCN to practices of other PCNs "
                              "in its ICS (`generated`)")
