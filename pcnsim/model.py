@@ -107,7 +107,6 @@ class PCNModel(mesa.Model):
             frame.insert(1, "pcn", s.pcn_codes)
             frame.insert(2, "ics", [s.ics_codes[i] for i in s.ics])
             frame.insert(3, "practices", np.bincount(s.pcn, minlength=s.n_pcns))
-            frame.insert(4, "population", np.bincount(s.pcn, self.state.list_size[: s.n], s.n_pcns))
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
 

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from inputs_schema import bad_values, dotted, duplicate_key_text, flow, leaves, merged, nested, refusal, sections
 from pcnsim.cli import main
-from pcnsim.config.schema import DemandShock, MandateStream, Scenario
+from pcnsim.config.schema import DemandShock, MandateStream, Network, PCNPatientsSpread, Scenario
 from pcnsim.study.experiment import Experiment
 from conftest import ROOT, SCENARIOS
 
@@ -30,7 +30,8 @@ BASELINE = SCENARIOS / "baseline.yaml"
 SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
 SCENARIO_LEAVES = list(leaves(Scenario))
 EXPERIMENT_LEAVES = list(leaves(Experiment))
-DEFAULTS = Scenario(mandates=[MandateStream()], demand_shocks=[DemandShock()]).model_dump(mode="json")
+DEFAULTS = Scenario(mandates=[MandateStream()], demand_shocks=[DemandShock()],
+                    network=Network(pcn_patients=PCNPatientsSpread())).model_dump(mode="json")
 HYPOTHESIS = settings(max_examples=60, deadline=None, derandomize=True, database=None,
                       suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 

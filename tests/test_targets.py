@@ -67,6 +67,8 @@ def test_pcn_measures_count_and_spread_the_pcns_of_each_run():
 
     np.testing.assert_allclose(each(kind="pcn_share", outcome="purpose_strength", above=0.8), [0.5, 0.5])
     np.testing.assert_allclose(each(kind="pcn_share", outcome="purpose_strength", below=0.5), [0.25, 0.5])
+    # 0.8 and 0.5 (at least above, under below); 0.9 is not under
+    np.testing.assert_allclose(each(kind="pcn_share", outcome="purpose_strength", above=0.5, below=0.9), [0.5, 0.0])
     np.testing.assert_allclose(each(kind="pcn_spread", outcome="purpose_strength"),
                                [np.std([0.9, 0.8, 0.5, 0.1]), np.std([0.2, 0.95])])
 
@@ -83,7 +85,9 @@ def test_a_change_is_the_later_week_less_the_earlier():
     (("outcome: mean_trust}", "outcome: no_such}"), "outcome 'no_such' is not a national outcome"),
     (("band: [0.5, 1.0]", "band: [1.0, 0.5]"), "band: low (1) is above high (0.5)"),
     (("name: trust", "name: met"), "target names must be unique: met repeated"),
-    (("kind: national, outcome: mean_trust", "kind: pcn_share, outcome: mean_trust"), "exactly one of above and below"),
+    (("kind: national, outcome: mean_trust", "kind: pcn_share, outcome: mean_trust"), "needs above, below, or both"),
+    (("kind: national, outcome: mean_trust", "kind: pcn_share, outcome: mean_trust, above: 0.6, below: 0.6"),
+     "range is empty: above (0.6) must be less than below (0.6)"),
     (("week: 26\n    band: [0.0", "week: 27\n    band: [0.0"), "is after the scenario's last week (26)"),
     (("kind: national, outcome: mean_trust", "kind: change, outcome: mean_trust"), "a change needs from_week"),
     (("seeds: [3, 4]", "seeds: [3]"), "seeds"),

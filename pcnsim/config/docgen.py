@@ -91,8 +91,8 @@ def _allowed(annotation: Any, metadata: list) -> str:
     if get_origin(bare) is Literal:
         text = ", ".join(f"`{v}`" for v in get_args(bare))
     elif isinstance(bare, type) and issubclass(bare, Spread):
-        text = (f"spread: mean {_allowed(bare.model_fields['mean'].annotation, bare.model_fields['mean'].metadata)}, "
-                f"sd {_allowed(bare.model_fields['sd'].annotation, bare.model_fields['sd'].metadata)}")
+        text = "spread: " + ", ".join(f"{name} {_allowed(part.annotation, part.metadata)}"
+                                      for name, part in bare.model_fields.items())
     elif get_origin(bare) is tuple:
         items = get_args(bare)
         text = f"{len(items)} weights, each {_allowed(items[0], [])}"

@@ -77,9 +77,10 @@ def apply_overrides(data: dict, overrides: list[str], source: str) -> dict:
                 node[part] = value
             else:
                 default = default.get(part) if isinstance(default, dict) and isinstance(part, str) else None
-                if isinstance(node, dict) and part not in node:
-                    # A section the file leaves out starts from its default, so that setting one field
-                    # keeps the others' defaults (a spread's sd, say) rather than the bare class's.
+                if isinstance(node, dict) and node.get(part) is None:
+                    # A section the file leaves out (or leaves unset, as null) starts from its default, so
+                    # that setting one field keeps the others' defaults (a spread's sd, say) rather than
+                    # the bare class's.
                     node[part] = copy.deepcopy(default) if isinstance(default, dict) else {}
                 node = node[part]
     return data

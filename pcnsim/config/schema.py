@@ -111,11 +111,30 @@ class PracticesSpread(Spread):
     sd: Real = Field(0.0, ge=0.0, le=100.0, description="sd of practices per PCN")
 
 
+class PCNPatientsSpread(Spread):
+    """Registered patients per PCN: `least` plus a lognormal of mean `mean - least`.
+
+    The defaults are England's PCNs of January 2020, fitted to their published shares and mean (ODD 2.6).
+    """
+
+    mean: Real = Field(48_020.0, gt=0.0, le=1_000_000.0, description="mean patients per PCN")
+    sd: Real = Field(16_680.0, ge=0.0, le=1_000_000.0, description="sd of patients per PCN")
+    least: Real = Field(17_680.0, ge=500.0, le=1_000_000.0, description="the fewest patients a PCN has (at "
+                        "least one practice's smallest list, 500)")
+
+    @model_validator(mode="after")
+    def _above_floor(self):
+        if self.mean <= self.least:
+            raise ValueError(f"mean ({self.mean:g}) must be above least ({self.least:g})")
+        return self
+
+
 class Network(Section):
     """Who is in which PCN and who is tied to whom.
 
     kind "single": one PCN of `practices` practices tied by `topology`.
-    kind "generated": an England-like system of `systems` ICSs and `pcns` PCNs.
+    kind "generated": an England-like system of `systems` ICSs and `pcns` PCNs, their
+    practices drawn per PCN (`pcn_practices`) or from the PCN's patients (`pcn_patients`).
     kind "csv": a real structure read from `file` (and optionally `edges_file`).
     kind "nhs": a real structure read from NHS Digital's monthly files as published:
     `file` the practice-to-PCN/ICB mapping, `list_sizes_file` the patient counts.
@@ -142,7 +161,13 @@ class Network(Section):
     systems: Whole = Field(42, ge=1, le=1_000, description="ICSs (`generated`)", json_schema_extra=rule("at most pcns"))
     pcns: Whole = Field(1250, ge=1, le=20_000, description="PCNs (`generated`)")
     pcn_practices: PracticesSpread = Field(PracticesSpread(mean=5.2, sd=2.6),
-                                           description="practices per PCN, lognormal, at least 2 (`generated`)")
+                                           description="practices per PCN, lognormal, at least 2 (`generated`, "
+                                           "unless pcn_patients is set)")
+    pcn_patients: PCNPatientsSpread | None = Field(
+        None, description="registered patients per PCN, `least` plus a lognormal (fields left out: England's of "
+        "January 2020, mean 48,020, sd 16,680, least 17,680); if set, drawn first, and each PCN's practices and "
+        "their lists follow from them and practices.list_size, not from pcn_practices (`generated`; ODD 2.6)",
+        json_schema_extra=rule("mean above least"))
     cross_ties: Real = Field(2.0, ge=0.0, le=100.0, description="mean ties from each PCN to practices of other PCNs "
                              "in its ICS (`generated`)")
     cross_history_years: YearsSpread = Field(YearsSpread(mean=1.0, sd=1.0),

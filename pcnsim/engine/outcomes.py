@@ -109,6 +109,7 @@ NATIONAL = Registry((
 ))
 
 PCN = Registry((
+    Outcome("population", "total", "registered patients of its practices", "sum"),
     Outcome("mean_trust", "mean", "mean trust over the active ties inside the PCN"),
     Outcome("value_dispersion", "mean", "value dispersion of its active members"),
     Outcome("n_clusters", "count", "opinion clusters among its active members", "sum"),

@@ -210,7 +210,9 @@ def _measure_label(measure) -> str:
     if measure.kind == "ratio":
         return f"{name} / {measure.denominator.replace('_', ' ')}"
     if measure.kind == "pcn_share":
-        return f"share of PCNs with {name} {'≥ ' + format(measure.above, 'g') if measure.above is not None else '< ' + format(measure.below, 'g')}"
+        bounds = ([f"≥ {measure.above:g}"] if measure.above is not None else []) + \
+            ([f"< {measure.below:g}"] if measure.below is not None else [])
+        return f"share of PCNs with {name} {' and '.join(bounds)}"
     if measure.kind == "pcn_spread":
         return f"sd over PCNs of {name}"
     if measure.kind == "change":

@@ -58,7 +58,7 @@ def ics_table(pcns: pd.DataFrame) -> pd.DataFrame:
             else:
                 ok = ~np.isnan(values)
                 row[column] = float(np.average(values[ok], weights=weights[ok])) if ok.any() else np.nan
-        row["practices"], row["population"] = group["practices"].sum(), group["population"].sum()
+        row["practices"] = group["practices"].sum()
         rows.append(row)
     return pd.DataFrame(rows)
 

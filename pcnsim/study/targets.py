@@ -14,7 +14,7 @@ multiple of the scenario's `record_levels_every`):
 
 - `national`: a national outcome (`outcome`) at the week;
 - `ratio`: one national outcome over another (`outcome` / `denominator`);
-- `pcn_share`: the share of PCNs whose `outcome` is at least `above` (or below `below`);
+- `pcn_share`: the share of PCNs whose `outcome` is at least `above`, below `below`, or both (a range);
 - `pcn_spread`: the standard deviation over PCNs of `outcome`;
 - `change`: a national outcome at the week less its value at `from_week`.
 """
@@ -57,8 +57,11 @@ class Measure(Section):
                              + ", ".join(known))
         if self.kind == "ratio" and self.denominator not in OUTCOMES:
             raise ValueError("a ratio needs a denominator: one of the national outcomes")
-        if self.kind == "pcn_share" and (self.above is None) == (self.below is None):
-            raise ValueError("a pcn_share needs exactly one of above and below")
+        if self.kind == "pcn_share" and self.above is None and self.below is None:
+            raise ValueError("a pcn_share needs above, below, or both for a range")
+        if self.kind == "pcn_share" and self.above is not None and self.below is not None and self.above >= self.below:
+            raise ValueError(f"a pcn_share's range is empty: above ({self.above:g}) must be less than below "
+                             f"({self.below:g})")
         if self.kind == "change" and self.from_week is None:
             raise ValueError("a change needs from_week")
         return self
@@ -225,7 +228,9 @@ def measured(target: Target, national: dict, pcns: dict) -> float:
     values = pcns[week][:, PCN_OUTCOMES.index(m.outcome)]
     if m.kind == "pcn_spread":
         return float(np.nanstd(values))
-    return float((values >= m.above).mean() if m.above is not None else (values < m.below).mean())
+    low = -np.inf if m.above is None else m.above
+    high = np.inf if m.below is None else m.below
+    return float(((values >= low) & (values < high)).mean())
 
 
 def summarise(targets: list[Target], values: np.ndarray) -> pd.DataFrame:

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..config import ScenarioError
 from ..config.reading import read_text
-from ..config.schema import Network, Spread
+from ..config.schema import Network, PCNPatientsSpread, Spread
 
 PRACTICE_COLUMNS = ("practice_code", "pcn_code", "ics_code", "list_size")
 EDGE_COLUMNS = ("practice_a", "practice_b")
@@ -149,11 +149,34 @@ def _sorted_unique(src: np.ndarray, dst: np.ndarray, n: int) -> tuple[np.ndarray
     return keys // n, keys % n
 
 
+def pcn_practices(patients: PCNPatientsSpread, list_size: Spread, n_pcns: int,
+                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Practices per PCN and their list sizes, drawn from the PCNs' registered patients (ODD 2.6).
+
+    A PCN's patients X are `patients.least` plus a lognormal of mean `patients.mean - least`; its practices
+    1 + Poisson(X / list_size.mean - 1), so that a practice has about `list_size.mean` patients on average and a small
+    PCN may be one practice; its practices' lists split X by shares proportional to lognormal `list_size` draws,
+    each list at least 500, so that the lists sum to X.
+    """
+    floor = patients.least
+    population = floor + _lognormal(rng, patients.mean - floor, patients.sd, n_pcns)
+    size = 1 + rng.poisson(np.maximum(population / list_size.mean - 1.0, 0.0))
+    # Every practice keeps at least MIN_LIST_SIZE (least >= 500 leaves room for one practice).
+    size = np.minimum(size, population // MIN_LIST_SIZE).astype(np.int64)
+    pcn = np.repeat(np.arange(n_pcns), size)
+    weight = _lognormal(rng, list_size.mean, list_size.sd, int(size.sum()))
+    share = weight / np.bincount(pcn, weight, n_pcns)[pcn]
+    sizes = MIN_LIST_SIZE + (population - MIN_LIST_SIZE * size)[pcn] * share
+    return size, sizes
+
+
 def generated(network: Network, list_size: Spread, rng: np.random.Generator) -> Structure:
     """An England-like system: `network.pcns` PCNs in `network.systems` ICSs.
 
-    Draws, in this order: ICS sizes, practices per PCN (lognormal, rounded, at
-    least 2), list sizes (lognormal, at least 500), cross ties per PCN
+    Draws, in this order: ICS sizes; then either practices per PCN (lognormal,
+    rounded, at least 2) and list sizes (lognormal, at least 500), or, with
+    `network.pcn_patients`, the PCNs' patients, their practices and the
+    practices' shares of them (`pcn_practices` below); then cross ties per PCN
     (Poisson), then each cross tie's two practices and the PCN it reaches.
     """
     n_pcns, n_systems = network.pcns, network.systems
@@ -161,12 +184,15 @@ def generated(network: Network, list_size: Spread, rng: np.random.Generator) -> 
     ics = np.repeat(np.arange(n_systems), per_ics)
     ics_first = np.concatenate([[0], np.cumsum(per_ics)[:-1]])
 
-    spread = network.pcn_practices
-    size = np.maximum(np.rint(_lognormal(rng, spread.mean, spread.sd, n_pcns)), 2).astype(np.int64)
+    if network.pcn_patients is None:
+        spread = network.pcn_practices
+        size = np.maximum(np.rint(_lognormal(rng, spread.mean, spread.sd, n_pcns)), 2).astype(np.int64)
+        sizes = np.maximum(_lognormal(rng, list_size.mean, list_size.sd, int(size.sum())), MIN_LIST_SIZE)
+    else:
+        size, sizes = pcn_practices(network.pcn_patients, list_size, n_pcns, rng)
     start = np.concatenate([[0], np.cumsum(size)[:-1]])
     n = int(size.sum())
     pcn = np.repeat(np.arange(n_pcns), size)
-    sizes = np.maximum(_lognormal(rng, list_size.mean, list_size.sd, n), MIN_LIST_SIZE)
 
     inside_src, inside_dst = _complete_within(start, size)
     count = rng.poisson(network.cross_ties, n_pcns)

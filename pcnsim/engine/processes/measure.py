@@ -179,10 +179,16 @@ def measure_pcns(index, traits, members, ties, pcns, counters, p, out):
                 if e < limit:
                     trust_sum += ties.trust[b, e]
                     n_edges += 1
+            population = 0.0
+            for a in range(first, last):
+                i = index.pcn_members[b, a]
+                if not index.partner[b, i]:
+                    population += traits.list_size[b, i]
             practices, _, pressure, burnout, _, owned = practice_sums(
                 index.partner, members.engaged, members.ownership, members.capacity, members.pressure,
                 members.burnout, members.time_lost, b, index.pcn_members[b, first:last], classes)
             row = out[b, q]
+            row[P.population] = population
             row[P.mean_trust] = trust_sum / n_edges if n_edges else np.nan
             row[P.value_dispersion] = dispersion(members.values, members.active, b, first, last, index.pcn_members)
             row[P.n_clusters] = clusters(index.pcn_start, index.pcn_members, members.active, members.values, b, q,
@@ -326,13 +332,15 @@ def measure_pcns_reference(model) -> list[dict]:
             trust_sum += tie.trust
         practices = [member for member in pcn.members if not member.partner]
         classes = _classes(practices)
-        burnout, pressure, owned = 0.0, 0.0, 0.0
+        population, burnout, pressure, owned = 0.0, 0.0, 0.0, 0.0
         for member in practices:
+            population += member.list_size
             burnout += member.burnout
             pressure += member.pressure
             owned += member.ownership
         n = len(practices)
         values = {
+            "population": population,
             "mean_trust": trust_sum / len(ties) if ties else math.nan,
             "value_dispersion": model.dispersion(pcn.members),
             "n_clusters": pcn.clusters(model.params.values.cluster_tolerance),
