@@ -121,7 +121,22 @@ def test_sf9_false_urgency_lowers_trust(setting):
     assert greater(trust(off), trust(biased)) < 0.01
 
 
-@pytest.mark.parametrize("setting", [[], ["mandates.0.total_effort=28"]])
+class UrgencyActs(AssertionError):
+    """PCNs that believe they are behind meet 5% or more milestones by year 3 than PCNs that do not compare."""
+
+
+SF9_ACTION = (
+    "at the calibrated England (docs/CALIBRATION.md) false urgency does lead to action: PCNs that believe they are "
+    "behind meet about a tenth more milestones by year 3 (UrgencyActs). Before calibration 97% of milestones were "
+    "met, so there was little action left to take: the leg held by that ceiling, not by the mechanism"
+)
+
+
+@pytest.mark.parametrize("setting", [
+    pytest.param([], id="shipped", marks=pytest.mark.xfail(strict=True, raises=UrgencyActs, reason=SF9_ACTION)),
+    pytest.param(["mandates.0.total_effort=28"], id="heavier",
+                 marks=pytest.mark.xfail(strict=True, raises=UrgencyActs, reason=SF9_ACTION)),
+])
 def test_sf9_false_urgency_brings_tension_far_more_than_action(setting):
     """Kotter's reading (001): a false sense of urgency, "whereby people feel anxious, angry and frustrated ...
     does not lead to taking action", while a true one does. Believing they are behind, PCNs carry at least twice
@@ -136,4 +151,5 @@ def test_sf9_false_urgency_brings_tension_far_more_than_action(setting):
           f"biased {met(biased).mean():.1f}")
     assert greater(later(biased, "latent_tension"), later(off, "latent_tension")) < 0.01
     assert later(biased, "latent_tension").mean() >= 2 * later(off, "latent_tension").mean()
-    assert met(biased).mean() < 1.05 * met(off).mean()
+    if not met(biased).mean() < 1.05 * met(off).mean():
+        raise UrgencyActs(f"{met(biased).mean():.1f} against {met(off).mean():.1f} milestones by week 156")
