@@ -244,8 +244,11 @@ def cmd_sweep(args) -> None:
 
 
 def cmd_calibrate(args) -> None:
-    from .study.calibrate import calibrate
+    from .study.calibrate import calibrate, estimate
 
+    if args.dry_run:
+        print(estimate(args.targets, trials=args.trials, overrides=args.set, workers=args.workers))
+        return
     out = Path(args.out or f"results/calibrate-{Path(args.targets).stem}")
     table = calibrate(args.targets, out, trials=args.trials, overrides=args.set, workers=args.workers,
                       scheduler=args.scheduler, started=_note_first_compile)
@@ -372,6 +375,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "scenario, after the file's overrides (e.g. network.pcns=1250)")
     ca.add_argument("--workers", type=_workers, default=os.cpu_count() or 1, help="local worker processes")
     ca.add_argument("--scheduler", type=_scheduler, metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://HOST:8786")
+    ca.add_argument("--dry-run", action="store_true", help="check everything, time one run and say how long the "
+                    "calibration would take; write nothing")
     ca.set_defaults(func=cmd_calibrate)
 
     pl = sub.add_parser("plot", help="outcome curves (mean, 95%% CI) or a phase diagram of a finished sweep")

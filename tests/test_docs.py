@@ -1,5 +1,6 @@
 """The README's scenario reference and outcome tables are what the schema and registry say; the ODD keeps up."""
 
+import pytest
 from pydantic import BaseModel
 
 from pcnsim.config import docgen
@@ -68,8 +69,10 @@ def test_the_trainers_story_in_readme_and_guide_is_what_the_model_computes():
         assert story.render(text) == text, f"{path.name} is out of date: run `python -m pcnsim.trainer.story`"
 
 
-def test_the_not_a_race_map_table_is_what_its_experiment_wrote():
-    """docs/not_a_race_map/map.md is experiments/not_a_race_map.py's table of the map.csv beside it."""
+@pytest.mark.parametrize("folder", ["not_a_race_map", "not_a_race_map/calibrated"])
+def test_the_not_a_race_map_table_is_what_its_experiment_wrote(folder):
+    """docs/not_a_race_map/map.md (and the map at the calibrated parameters) is experiments/not_a_race_map.py's
+    table of the map.csv beside it."""
     import importlib.util
 
     import pandas as pd
@@ -77,7 +80,7 @@ def test_the_not_a_race_map_table_is_what_its_experiment_wrote():
     spec = importlib.util.spec_from_file_location("not_a_race_map", ROOT / "experiments" / "not_a_race_map.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    folder = ROOT / "docs" / "not_a_race_map"
+    folder = ROOT / "docs" / folder
     table = pd.read_csv(folder / "map.csv")
     text = (folder / "map.md").read_text(encoding="utf-8")
     assert text.split("\n", 1)[1] == module.table_md(table)

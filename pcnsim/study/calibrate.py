@@ -69,11 +69,19 @@ def loss(summary: pd.DataFrame) -> float:
 
 
 def identity(targets: Targets, scenario: Scenario) -> dict:
-    """What shapes a calibration's trials; `trials` is left out, so a finished calibration can be extended."""
+    """What shapes a calibration's trials. Left out: `trials`, so a finished calibration can be extended, and the
+    scenario's own values of the free parameters, which only trial 0 takes (from the record once it has run), so the
+    scenario can take the calibrated values and the folder still be resumed and its files rewritten."""
     spec = targets.model_dump(mode="json")
     spec["calibrate"].pop("trials")
-    return {"pcnsim": __version__, "targets": spec,
-            "scenario": sha256(json.dumps(scenario.model_dump(mode="json"), sort_keys=True).encode())}
+    resolved = scenario.model_dump(mode="json")
+    for free in targets.calibrate.free:
+        *parents, last = free.key.split(".")
+        node = resolved
+        for part in parents:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        node[int(last) if isinstance(node, list) else last] = None
+    return {"pcnsim": __version__, "targets": spec, "scenario": sha256(json.dumps(resolved, sort_keys=True).encode())}
 
 
 def _changed(old: dict, new: dict, out: Path) -> ScenarioError:
@@ -128,6 +136,27 @@ def _distributions(targets: Targets, integral: set[str]) -> dict:
 def _run(targets: list[dict], scenario: dict, seed: int) -> list[float]:
     """One run's measure of each target, in a worker."""
     return run_values([Target.model_validate(t) for t in targets], Scenario.model_validate(scenario), seed).tolist()
+
+
+def estimate(path: str | Path, *, trials: int | None = None, overrides: list[str] | None = None,
+             workers: int = 1) -> str:
+    """What a calibration would run and about how long it would take here, from one timed run (after the kernels
+    are compiled); nothing is written."""
+    path = Path(path)
+    targets, scenario = load_targets(path, overrides or [])
+    if targets.calibrate is None:
+        raise ScenarioError(f"{path}: has no calibrate section; add one naming the free parameters and their ranges "
+                            "(see calibration/targets.yaml)")
+    total = trials or targets.calibrate.trials
+    runs = total * len(targets.seeds)
+    run_values(targets.targets, scenario.model_copy(update={"steps": 1}), targets.seeds[0])  # compile or load
+    clock = time.perf_counter()
+    run_values(targets.targets, scenario, targets.seeds[0])
+    seconds = time.perf_counter() - clock
+    hours = runs * seconds / workers / 3600
+    return (f"{total} trials x {len(targets.seeds)} seeds = {runs:,} runs of {scenario.steps} weeks; one run took "
+            f"{seconds:.2f} s here, so about {hours * 60:.0f} minutes ({hours:.1f} hours) on {workers} "
+            f"worker{'s' if workers > 1 else ''}")
 
 
 def _study(log: list[dict], distributions: dict):
@@ -200,6 +229,7 @@ def calibrate(path: str | Path, out: str | Path, *, trials: int | None = None, o
         raise ScenarioError(f"--trials {total}: must be a whole number of batches of {targets.calibrate.batch} "
                             "(calibrate.batch)")
     made_by = identity(targets, scenario)
+    manifest = None
     if out.exists():
         manifest = read_manifest(out)
         if manifest is None and out.is_dir() and any(out.iterdir()):
@@ -230,6 +260,8 @@ def calibrate(path: str | Path, out: str | Path, *, trials: int | None = None, o
         _write_outputs(out, path, targets, log, table)
         last_run = {"trials": len(log) - before, "runs": (len(log) - before) * runs, "workers": workers,
                     "scheduler": scheduler, "seconds": round(time.perf_counter() - clock, 1)}
+        if before == len(log) and manifest and manifest.get("last_run"):
+            last_run = manifest["last_run"]  # only the files were rewritten: keep the record of the last trials run
         _, best = chosen(table, targets)
         _write_manifest(out, made_by, {name: file_sha256(out / name) for name in FILES}, last_run,
                         {"trial": best, "params": log[best]["params"]})
@@ -359,9 +391,12 @@ def report(path: Path, targets: Targets, log: list[dict], accepted: pd.DataFrame
     """The calibration in two tables: the free parameters (prior, uncalibrated, chosen, accepted range) and the
     targets (band, uncalibrated mean, chosen mean with its 2.5% and 97.5% points over seeds)."""
     done = sum(r["state"] == "COMPLETE" for r in log)
+    uniform = [r["number"] for r in log[1:targets.calibrate.startup]]
     lines = [f"{len(log)} trials ({done} finished) of {len(targets.seeds)} seeds each on `{targets.scenario}` with "
              f"{', '.join(f'`{o}`' for o in targets.overrides) or 'no overrides'}; {len(accepted)} accepted (every "
-             f"target's mean in its band); trial {best} chosen.", "",
+             f"target's mean in its band)"
+             + (f", {int(accepted['trial'].isin(uniform).sum())} of them among the {len(uniform)} drawn uniformly "
+                f"from the prior (trials 1 to {uniform[-1]})" if uniform else "") + f"; trial {best} chosen.", "",
              "| parameter | prior range | uncalibrated | chosen | accepted trials: min – max |", "|---|---|---|---|---|"]
     for free in targets.calibrate.free:
         values = accepted[free.key] if len(accepted) else pd.Series(dtype=float)
