@@ -33,7 +33,8 @@ def final(results, column):
     return np.array([r[-1, COLUMN[column]] for r in results])
 
 
-@pytest.mark.parametrize("name, extra", [("baseline", []), ("race", []), ("england", SMALL_ENGLAND)])
+# England makes asks: its ics section is replaced by an empty one (all defaults) first.
+@pytest.mark.parametrize("name, extra", [("baseline", []), ("race", []), ("england", SMALL_ENGLAND + ["ics={}"])])
 def test_without_asks_the_ics_section_changes_nothing(name, extra):
     omitted = runs(name, extra, [1, 2])
     defaults = runs(name, extra + [f"ics.{field}={value}" for field, value in ICS().model_dump().items()], [1, 2])

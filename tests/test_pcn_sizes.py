@@ -202,10 +202,10 @@ def test_a_target_reads_the_share_of_pcns_at_30000_to_50000():
     rows = batch.pcn_outcomes()[0]
     target = T.Target(name="sizes", source="BJGP 2020", quote="q", why="w", week=0, band=(0.5, 0.65),
                       measure={"kind": "pcn_share", "outcome": "population", "above": 30000, "below": 50000})
-    share = T.measured(target, {}, {0: [rows]})
+    share = T.measured(target, {}, {0: rows})
     world = structure.build(scenario.network, scenario.practices.list_size, np.random.default_rng(4))
     x = patients(world)
-    assert share[0] == ((x >= 30_000) & (x < 50_000)).mean()
+    assert share == ((x >= 30_000) & (x < 50_000)).mean()
     assert rows[:, PCN_OUTCOMES.index("population")].sum() == pytest.approx(world.list_size.sum(), rel=1e-12)
 
 
