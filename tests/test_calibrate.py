@@ -252,3 +252,24 @@ def test_ownership_falls_after_the_first_wave_because_of_the_wave():
     heavy, light = change([]), change(["mandates.0.total_effort=1.0"])
     assert wilcoxon(heavy, light, alternative="less").pvalue < 0.01
     assert heavy.mean() <= target.band[1] < light.mean()
+
+
+def test_the_shipped_targets_calibrate_from_the_command_line(tmp_path, capsys):
+    """The shipped targets file end to end, on an England of 20 PCNs and one batch: every free parameter is
+    searched within its prior, trial 0 is England as shipped, and the calibrated file is a full England."""
+    from pcnsim import load
+
+    shipped = ROOT / "calibration" / "targets.yaml"
+    out = tmp_path / "out"
+    argv = ["calibrate", str(shipped), "--set", "network.pcns=20", "--set", "network.systems=2", "--trials", "8",
+            "--out", str(out), "--workers", "2"]
+    assert main(argv) == 0
+    assert "8 trials (0 failed)" in capsys.readouterr().out
+    spec, _ = targets_module.load(shipped)
+    trials = _trials(out)
+    england = load(ROOT / "scenarios" / "england.yaml")
+    for free in spec.calibrate.free:
+        assert trials[free.key].between(free.low, free.high).all()
+        assert trials.loc[0, free.key] == targets_module.current(england, free.key)
+    assert trials.filter(like="mean.").shape[1] == len(spec.targets)
+    assert load(out / "calibrated.yaml").network.pcns == 1250

@@ -8,7 +8,9 @@ from pcnsim.engine.batch import Batch
 from pcnsim.engine.processes.facilitate import facilitate
 from conftest import SCENARIOS
 
-SPREAD = ["network.pcns=40", "network.systems=4", "leadership.facilitation_sd=0.25", "leadership.cd_wte_sd=0.08"]
+# England with every Clinical Director experienced (its new ones learn: tests below), spread wider than England's.
+SPREAD = ["network.pcns=40", "network.systems=4", "leadership.facilitation_sd=0.25", "leadership.cd_wte_sd=0.08",
+          "leadership.new_cd_share=0"]
 
 
 def test_clinical_directors_differ_between_pcns_and_stay_in_range():
