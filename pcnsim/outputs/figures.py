@@ -183,19 +183,29 @@ def calibration_figure(targets, uncalibrated, best, accepted_means, trial: int, 
     fig, axes = plt.subplots(rows, columns, figsize=(12, 2.4 * rows + 0.6), squeeze=False)
     groups = (("uncalibrated\n(each run)", uncalibrated, "#7f7f7f"), (f"trial {trial}\n(each run)", best, "#0072b2"),
               (f"accepted trials\n(their means, {len(accepted_means)})", accepted_means, "#009e73"))
+    import textwrap
+
     for k, (ax, target) in enumerate(zip(axes.flat, targets)):
         low, high = target.band
         ax.axvspan(low, high, color="#f0e442", alpha=0.45, lw=0, label="band")
+        seen = []
         for level, (label, values, colour) in enumerate(groups):
             shown = np.asarray(values, float)[:, k] if len(values) else np.array([])
             shown = shown[np.isfinite(shown)]
+            seen.extend(shown)
             offsets = np.linspace(-0.18, 0.18, len(shown)) if len(shown) > 1 else np.zeros(len(shown))
             ax.scatter(shown, level + offsets, s=22, color=colour, alpha=0.8, edgecolor="none")
             if len(shown):
                 ax.plot([shown.mean()] * 2, [level - 0.3, level + 0.3], color=colour, lw=2.5)
+        if seen:  # the band in full unless it reaches far beyond the values (a band of "at least ...")
+            lo, hi = min(seen), max(seen)
+            span = max(hi - lo, 0.05 * (high - low), 1e-9)
+            left, right = max(min(low, lo), lo - 2 * span), min(max(high, hi), hi + 2 * span)
+            ax.set_xlim(left - 0.04 * (right - left), right + 0.04 * (right - left))
         ax.set_yticks(range(len(groups)), [g[0] for g in groups], fontsize=9)
         ax.set_ylim(-0.6, len(groups) - 0.4)
-        ax.set_title(f"{target.name.replace('_', ' ')} ({target.source}, week {target.week})", fontsize=10)
+        title = f"{target.name.replace('_', ' ')} ({target.source}, week {target.week})"
+        ax.set_title("\n".join(textwrap.wrap(title, 62)), fontsize=10)
         ax.set_xlabel(_measure_label(target.measure), fontsize=9)
         ax.tick_params(axis="x", labelsize=9)
     for ax in list(axes.flat)[len(targets):]:
