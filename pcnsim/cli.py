@@ -246,16 +246,18 @@ def cmd_sweep(args) -> None:
 def cmd_calibrate(args) -> None:
     from .study.calibrate import calibrate, estimate
 
-    if args.dry_run:
-        print(estimate(args.targets, trials=args.trials, overrides=args.set, workers=args.workers))
-        return
     out = Path(args.out or f"results/calibrate-{Path(args.targets).stem}")
+    if args.dry_run:
+        print(estimate(args.targets, out, trials=args.trials, overrides=args.set, workers=args.workers))
+        return
     table = calibrate(args.targets, out, trials=args.trials, overrides=args.set, workers=args.workers,
                       scheduler=args.scheduler, started=_note_first_compile)
     done = table[table["state"] == "COMPLETE"]
     accepted = int((done["loss"] == 0).sum())
     best = done.sort_values(["loss", "trial"]).iloc[0]
-    print(f"{len(done)} trials ({len(table) - len(done)} failed); {accepted} with every target in band; "
+    if args.trials and len(table) > args.trials:
+        print(f"{out} already holds {len(table)} trials, more than --trials {args.trials}: none were run")
+    print(f"{len(table)} trials ({len(table) - len(done)} failed); {accepted} with every target in band; "
           f"least loss {best['loss']:.4g} (trial {int(best['trial'])}, {int(best['in_band'])} targets in band); in {out}")
     print(f"calibrated scenario: {out / 'calibrated.yaml'}; figure: {out / 'bands.png'}")
 

@@ -195,7 +195,13 @@ def test_a_folder_of_another_calibration_or_of_something_else_is_refused(whole, 
     assert "--trials 6" in _error(capsys, ["calibrate", str(path), "--out", str(copy), "--trials", "6"])
 
 
-@pytest.mark.parametrize("damage", [lambda text: text[: len(text) // 2], lambda text: text.replace('"number": 5', '"number": 6')])
+@pytest.mark.parametrize("damage", [
+    lambda text: text[: len(text) // 2],
+    lambda text: text.replace('"number": 5', '"number": 6'),
+    lambda text: text.replace('"loss": 0.', '"loss": 1.', 1),
+    lambda text: text.replace(', "error": ""', "", 1),
+    lambda text: text.replace('"runs": [[', '"runs": [[0.5, ', 1),
+])
 def test_a_damaged_record_of_trials_is_one_line(whole, tmp_path, capsys, damage):
     path, out = whole
     broken = tmp_path / "broken"
@@ -228,7 +234,7 @@ def test_a_dry_run_counts_the_runs_and_writes_nothing(whole, tmp_path, capsys):
     path, _ = whole
     assert main(["calibrate", str(path), "--out", str(tmp_path / "out"), "--dry-run", "--trials", "8"]) == 0
     said = capsys.readouterr().out
-    assert said.startswith("8 trials x 2 seeds = 16 runs of 120 weeks; one run took ")
+    assert said.startswith("8 trials x 2 seeds = 16 runs to do of 120 weeks; one run took ")
     assert not (tmp_path / "out").exists()
 
 
@@ -272,4 +278,105 @@ def test_the_shipped_targets_calibrate_from_the_command_line(tmp_path, capsys):
         assert trials[free.key].between(free.low, free.high).all()
         assert trials.loc[0, free.key] == targets_module.current(england, free.key)
     assert trials.filter(like="mean.").shape[1] == len(spec.targets)
-    assert load(out / "calibrated.yaml").network.pcns == 1250
+    calibrated = load(out / "calibrated.yaml")  # with the --set options, without the file's own overrides
+    assert calibrated.network.pcns == 20 and calibrated.steps == 520
+
+
+class _Lost:
+    """An executor whose every run after the first batch's is lost with its worker."""
+
+    def __init__(self):
+        self.submitted = 0
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+
+        self.submitted += 1
+        future = Future()
+        if self.submitted > 8:  # one batch of four trials, two seeds each
+            future.set_exception(RuntimeError("worker lost"))
+        else:
+            future.set_result(fn(*args))
+        return future
+
+
+def test_a_lost_worker_stops_the_calibration_keeping_the_batches_before_it(whole, tmp_path, monkeypatch, capsys):
+    """A worker that dies is an interruption, not a failed trial: the record keeps the finished batch only, and the
+    same command then finishes the calibration to the uninterrupted trials."""
+    from contextlib import contextmanager
+
+    from pcnsim.study import calibrate as module
+
+    path, out = whole
+    lost = _Lost()
+
+    @contextmanager
+    def broken(workers, scheduler):
+        yield lost
+
+    monkeypatch.setattr(module, "executor", broken)
+    assert main(["calibrate", str(path), "--out", str(tmp_path / "out")]) == 2
+    line = capsys.readouterr().err.splitlines()[-1]  # after the progress bar's last state
+    assert line.startswith("error: ") and "a worker stopped" in line and "run the same command again" in line
+    log = json.loads((tmp_path / "out" / LOG).read_text())["trials"]
+    assert len(log) == 4 and all(r["state"] == "COMPLETE" for r in log)
+    monkeypatch.undo()
+    calibrate(path, tmp_path / "out", workers=2, progress=False)
+    pd.testing.assert_frame_equal(_trials(tmp_path / "out"), _trials(out), check_exact=True)
+
+
+def test_parameters_invalid_together_fail_their_trial_and_the_search_goes_on(tmp_path):
+    pair = TARGETS.replace("{trials}", "8").split("  free:")[0] + """  free:
+    - {key: wellbeing.disengage_at, low: 0.45, high: 0.9, why: each valid alone}
+    - {key: wellbeing.reengage_at, low: 0.1, high: 0.6, why: but not above disengage_at}
+"""
+    path = tmp_path / "pair.yaml"
+    path.write_text(pair, encoding="utf-8")
+    table = calibrate(path, tmp_path / "out", workers=1, progress=False)
+    failed = table[table.state == "FAIL"]
+    assert len(table) == 8 and len(failed) > 0 and (table.state == "COMPLETE").any()
+    assert failed["error"].str.contains("reengage_at").all()
+    assert (failed["wellbeing.reengage_at"] >= failed["wellbeing.disengage_at"]).all()
+
+
+def test_an_unreachable_cluster_writes_nothing(whole, tmp_path, capsys):
+    """Asked to run more trials on a cluster that is not there, a finished folder is left as it was and a new one is
+    not made (a finished folder with nothing left to run needs no cluster)."""
+    path, out = whole
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    before = {p.name: p.read_bytes() for p in copy.iterdir()}
+    for folder, more in ((copy, ["--trials", "16"]), (tmp_path / "new", [])):
+        line = _error(capsys, ["calibrate", str(path), "--out", str(folder), "--scheduler", "tcp://127.0.0.1:1", *more])
+        assert "--scheduler" in line
+    assert {p.name: p.read_bytes() for p in copy.iterdir()} == before
+    assert not (tmp_path / "new").exists()
+
+
+def test_when_the_uncalibrated_trial_fails_the_files_are_still_written(tmp_path, monkeypatch):
+    from contextlib import contextmanager
+
+    from conftest import _Inline
+    from pcnsim import load
+    from pcnsim.study import calibrate as module
+
+    shipped = load(ROOT / "scenarios" / "england.yaml").practices.value_spread
+    real = module.run_values
+
+    def failing_at_trial_0(targets, scenario, seed):
+        if scenario.practices.value_spread == shipped:
+            raise FloatingPointError("a run of trial 0 fails")
+        return real(targets, scenario, seed)
+
+    @contextmanager
+    def inline(workers, scheduler):
+        yield _Inline()
+
+    monkeypatch.setattr(module, "executor", inline)
+    monkeypatch.setattr(module, "run_values", failing_at_trial_0)
+    path = _targets(tmp_path, trials=8)
+    table = calibrate(path, tmp_path / "out", progress=False)
+    assert table.loc[0, "state"] == "FAIL" and "trial 0 fails" in table.loc[0, "error"]
+    assert (table.loc[1:, "state"] == "COMPLETE").all()
+    assert "| nan |" in (tmp_path / "out" / "report.md").read_text()  # no uncalibrated mean to show
+    assert json.loads((tmp_path / "out" / MANIFEST).read_text())["files"]

@@ -178,7 +178,7 @@ def calibration_figure(targets, uncalibrated, best, accepted_means, trial: int, 
     trial (each run) and of every accepted trial (its mean over runs)."""
     import numpy as np
 
-    columns = 2
+    columns = min(2, len(targets))
     rows = -(-len(targets) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(12, 2.4 * rows + 0.6), squeeze=False)
     groups = (("uncalibrated\n(each run)", uncalibrated, "#7f7f7f"), (f"trial {trial}\n(each run)", best, "#0072b2"),
@@ -211,7 +211,7 @@ def calibration_figure(targets, uncalibrated, best, accepted_means, trial: int, 
     for ax in list(axes.flat)[len(targets):]:
         ax.set_visible(False)
     fig.suptitle("Calibration: each target's band (yellow) against the simulated values", fontsize=12)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_figheight()))  # room for the title, whatever the rows
     _save(fig, stem)
 
 

@@ -42,7 +42,9 @@ import time
 import warnings
 from collections.abc import Callable
 from concurrent.futures import as_completed
+from contextlib import ExitStack
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -51,7 +53,7 @@ from .. import __version__
 from ..config import Scenario, ScenarioError, apply_overrides, read_yaml, safe_yaml
 from ..config import load as load_scenario
 from ..config.files import resolve_files
-from ..outputs.files import file_sha256, locked, make_folder, sha256, write_text
+from ..outputs.files import STAGING, clear_staging, file_sha256, locked, make_folder, sha256, write_text
 from .experiment import integer_fields
 from .sweep import executor
 from .targets import Target, Targets, current, run_values, summarise
@@ -81,7 +83,8 @@ def identity(targets: Targets, scenario: Scenario) -> dict:
         for part in parents:
             node = node[int(part)] if isinstance(node, list) else node[part]
         node[int(last) if isinstance(node, list) else last] = None
-    return {"pcnsim": __version__, "targets": spec, "scenario": sha256(json.dumps(resolved, sort_keys=True).encode())}
+    return {"pcnsim": __version__, "model": _model_digest(), "targets": spec,
+            "scenario": sha256(json.dumps(resolved, sort_keys=True).encode())}
 
 
 def _changed(old: dict, new: dict, out: Path) -> ScenarioError:
@@ -89,6 +92,9 @@ def _changed(old: dict, new: dict, out: Path) -> ScenarioError:
     if old.get("pcnsim") != new["pcnsim"]:
         return ScenarioError(f"{out}: holds a calibration made by pcnsim {old.get('pcnsim')}, this is "
                              f"{new['pcnsim']}; its runs may differ: {afresh}")
+    if old.get("model") != new["model"]:
+        return ScenarioError(f"{out}: holds a calibration made by other model code or other numpy, numba or Optuna "
+                             f"versions; its trials may differ: {afresh}")
     if old.get("scenario") != new["scenario"]:
         return ScenarioError(f"{out}: holds a calibration of another scenario (the targets file's scenario or its "
                              f"overrides changed since it ran): undo the change to resume it, {afresh}")
@@ -133,30 +139,48 @@ def _distributions(targets: Targets, integral: set[str]) -> dict:
             for f in targets.calibrate.free}
 
 
-def _run(targets: list[dict], scenario: dict, seed: int) -> list[float]:
-    """One run's measure of each target, in a worker."""
-    return run_values([Target.model_validate(t) for t in targets], Scenario.model_validate(scenario), seed).tolist()
+def _run(targets: list[dict], scenario: dict, seed: int) -> list[float] | str:
+    """One run's measure of each target, in a worker; a run that raises returns its error, so that an exception
+    from the executor always means the executor (a worker lost, the cluster gone), never the run."""
+    try:
+        return run_values([Target.model_validate(t) for t in targets], Scenario.model_validate(scenario),
+                          seed).tolist()
+    except Exception as exc:  # the trial fails; the calibration goes on
+        return f"{type(exc).__name__}: {str(exc)[:200]}"
 
 
-def estimate(path: str | Path, *, trials: int | None = None, overrides: list[str] | None = None,
-             workers: int = 1) -> str:
-    """What a calibration would run and about how long it would take here, from one timed run (after the kernels
-    are compiled); nothing is written."""
-    path = Path(path)
-    targets, scenario = load_targets(path, overrides or [])
-    if targets.calibrate is None:
-        raise ScenarioError(f"{path}: has no calibrate section; add one naming the free parameters and their ranges "
-                            "(see calibration/targets.yaml)")
-    total = trials or targets.calibrate.trials
-    runs = total * len(targets.seeds)
-    run_values(targets.targets, scenario.model_copy(update={"steps": 1}), targets.seeds[0])  # compile or load
+def _model_digest() -> str:
+    """The model's code (engine, world, schema) and the libraries that shape the trials, so that a calibration made
+    by other code is never resumed into the same folder."""
+    import hashlib
+    from importlib import metadata
+
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for name in ("numpy", "numba", "optuna"):
+        h.update(f"{name}={metadata.version(name)};".encode())
+    for path in sorted([*(root / "engine").rglob("*.py"), *(root / "world").rglob("*.py"),
+                        root / "config" / "schema.py"]):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def estimate(path: str | Path, out: str | Path | None = None, *, trials: int | None = None,
+             overrides: list[str] | None = None, workers: int = 1) -> str:
+    """What a calibration into `out` would still run and about how long it would take here, from one timed run
+    (after the kernels are compiled), with every check a real run makes; nothing is written."""
+    plan = _plan(Path(path), Path(out) if out else None, trials, overrides or [])
+    runs = (plan.total - min(len(plan.log), plan.total)) * len(plan.targets.seeds)
+    run_values(plan.targets.targets, plan.scenario.model_copy(update={"steps": 1}), plan.targets.seeds[0])
     clock = time.perf_counter()
-    run_values(targets.targets, scenario, targets.seeds[0])
+    run_values(plan.targets.targets, plan.scenario, plan.targets.seeds[0])
     seconds = time.perf_counter() - clock
     hours = runs * seconds / workers / 3600
-    return (f"{total} trials x {len(targets.seeds)} seeds = {runs:,} runs of {scenario.steps} weeks; one run took "
-            f"{seconds:.2f} s here, so about {hours * 60:.0f} minutes ({hours:.1f} hours) on {workers} "
-            f"worker{'s' if workers > 1 else ''}")
+    done = f" ({len(plan.log)} already done)" if plan.log else ""
+    return (f"{plan.total} trials{done} x {len(plan.targets.seeds)} seeds = {runs:,} runs to do of "
+            f"{plan.scenario.steps} weeks; one run took {seconds:.2f} s here, so about {hours * 60:.0f} minutes "
+            f"({hours:.1f} hours) on {workers} worker{'s' if workers > 1 else ''}")
 
 
 def _study(log: list[dict], distributions: dict):
@@ -187,40 +211,78 @@ def _propose(log: list[dict], targets: Targets, distributions: dict, baseline: d
     return proposed
 
 
-def _read_log(out: Path) -> list[dict]:
-    """The finished trials recorded in `out` (written whole after each batch, so a crash loses at most one)."""
+def _read_log(out: Path, targets: Targets, distributions: dict) -> list[dict]:
+    """The finished trials recorded in `out` (written whole after each batch, so a crash loses at most one), each
+    checked: its number, its parameters (the free ones, inside their ranges), its state, its runs (one row of target
+    measures per seed) and its loss (as its runs give it)."""
     path = out / LOG
     if not path.exists():
         return []
+    problem = None
     try:
         log = json.loads(path.read_text(encoding="utf-8"))["trials"]
-        ok = all(r["number"] == i and isinstance(r["params"], dict) and r["state"] in ("COMPLETE", "FAIL")
-                 for i, r in enumerate(log))
-    except (OSError, ValueError, KeyError, TypeError):
-        ok = False
-    if not ok:
-        raise ScenarioError(f"{path}: is damaged; start afresh with another --out (or after deleting {out})")
+        if not isinstance(log, list):
+            raise TypeError("trials is not a list")
+        for i, r in enumerate(log):
+            problem = _record_problem(i, r, targets, distributions)
+            if problem:
+                break
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        problem = f"{type(exc).__name__}: {str(exc)[:80]}"
+    if problem:
+        raise ScenarioError(f"{path}: is damaged ({problem}); start afresh with another --out (or after deleting "
+                            f"{out})")
     return log
+
+
+def _record_problem(i: int, r, targets: Targets, distributions: dict) -> str | None:
+    if not isinstance(r, dict) or set(r) != {"number", "params", "state", "loss", "runs", "error"}:
+        return f"trial {i} is not a record of a trial"
+    if r["number"] != i or not isinstance(r["error"], str) or r["state"] not in ("COMPLETE", "FAIL"):
+        return f"trial {i}: its number, state or error"
+    params = r["params"]
+    if not isinstance(params, dict) or set(params) != set(distributions):
+        return f"trial {i}: its parameters are not the free ones"
+    for key, value in params.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not distributions[key]._contains(
+                distributions[key].to_internal_repr(value)):
+            return f"trial {i}: {key} = {value!r} is outside its range"
+    if r["state"] == "FAIL":
+        return None if r["runs"] is None and r["loss"] is None else f"trial {i}: a failed trial with runs"
+    runs = r["runs"]
+    shape_ok = isinstance(runs, list) and len(runs) == len(targets.seeds) and all(
+        isinstance(row, list) and len(row) == len(targets.targets)
+        and all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in row) for row in runs)
+    if not shape_ok:
+        return f"trial {i}: its runs are not one row of {len(targets.targets)} measures for each of the " \
+               f"{len(targets.seeds)} seeds"
+    if r["loss"] != loss(summarise(targets.targets, _runs_of(r))):
+        return f"trial {i}: its loss is not what its runs give"
+    return None
 
 
 def _write_log(out: Path, log: list[dict]) -> None:
     write_text(out / LOG, json.dumps({"trials": log}, allow_nan=False) + "\n")
 
 
-def calibrate(path: str | Path, out: str | Path, *, trials: int | None = None, overrides: list[str] | None = None,
-              workers: int = 1, scheduler: str | None = None, progress: bool = True,
-              started: Callable[[], None] | None = None) -> pd.DataFrame:
-    """Run what is missing of the calibration into `out`, write its files, and return the trials table.
+class _Plan(NamedTuple):
+    targets: Targets
+    scenario: Scenario
+    total: int
+    made_by: dict
+    manifest: dict | None
+    distributions: dict
+    log: list[dict]
 
-    `overrides` are `--set` options applied to the targets file's scenario after its own overrides (a full
-    England, say); `trials` replaces `calibrate.trials`.
-    """
+
+def _plan(path: Path, out: Path | None, trials: int | None, overrides: list[str]) -> _Plan:
+    """Everything checked before anything is written: the targets file, the trials asked for, and `out` (empty,
+    or a folder of this very calibration with an intact record)."""
     try:
         import optuna  # noqa: F401
     except ImportError:
         raise ScenarioError("pcnsim calibrate needs Optuna: pip install 'pcnsim[calibrate]'") from None
-    path, out = Path(path), Path(out)
-    targets, scenario = load_targets(path, overrides or [])
+    targets, scenario = load_targets(path, overrides)
     if targets.calibrate is None:
         raise ScenarioError(f"{path}: has no calibrate section; add one naming the free parameters and their ranges "
                             "(see calibration/targets.yaml)")
@@ -229,41 +291,62 @@ def calibrate(path: str | Path, out: str | Path, *, trials: int | None = None, o
         raise ScenarioError(f"--trials {total}: must be a whole number of batches of {targets.calibrate.batch} "
                             "(calibrate.batch)")
     made_by = identity(targets, scenario)
-    manifest = None
-    if out.exists():
+    base = read_yaml(path.parent / targets.scenario) or {}
+    distributions = _distributions(targets, integer_fields(apply_overrides(base, targets.overrides, str(path)),
+                                                           [f.key for f in targets.calibrate.free]))
+    manifest, log = None, []
+    if out is not None and out.exists():
+        if not out.is_dir():
+            raise ScenarioError(f"--out {out}: is a file, not a folder")
         manifest = read_manifest(out)
-        if manifest is None and out.is_dir() and any(out.iterdir()):
+        if manifest is None and any(not p.name.startswith(STAGING) for p in out.iterdir()):
             raise ScenarioError(f"{out}: is not empty and holds no calibration ({MANIFEST}); give another --out")
         if manifest is not None and manifest["made_by"] != made_by:
             raise _changed(manifest["made_by"], made_by, out)
-    make_folder(out)
-    with locked(out, wait=False):
-        log = _read_log(out)
-        _write_manifest(out, made_by, {})
-        free = [f.key for f in targets.calibrate.free]
-        base = read_yaml(path.parent / targets.scenario) or {}
-        distributions = _distributions(targets, integer_fields(apply_overrides(base, targets.overrides, str(path)),
-                                                               free))
-        baseline = {key: current(scenario, key) for key in free}
+        log = _read_log(out, targets, distributions)
+    return _Plan(targets, scenario, total, made_by, manifest, distributions, log)
+
+
+def calibrate(path: str | Path, out: str | Path, *, trials: int | None = None, overrides: list[str] | None = None,
+              workers: int = 1, scheduler: str | None = None, progress: bool = True,
+              started: Callable[[], None] | None = None) -> pd.DataFrame:
+    """Run what is missing of the calibration into `out`, write its files, and return the trials table.
+
+    `overrides` are `--set` options applied to the targets file's scenario after its own overrides (a full
+    England, say), and kept in the calibrated scenario; `trials` replaces `calibrate.trials`. Nothing is written
+    before the inputs, the folder and the executor are known good.
+    """
+    path, out = Path(path), Path(out)
+    plan = _plan(path, out, trials, overrides or [])
+    targets, total = plan.targets, plan.total
+    free = [f.key for f in targets.calibrate.free]
+    baseline = {key: current(plan.scenario, key) for key in free}
+    runs = len(targets.seeds)
+    with ExitStack() as stack:
+        pool = stack.enter_context(executor(workers, scheduler)) if len(plan.log) < total else None
+        make_folder(out)
+        stack.enter_context(locked(out, wait=False))
+        plan = _plan(path, out, trials, overrides or [])  # again, holding the lock: another may have written
+        log, before, clock = plan.log, len(plan.log), time.perf_counter()
+        clear_staging(out)
         if len(log) < total:
-            for name in FILES:  # the files of a shorter calibration must not sit beside a longer one's log
+            _write_manifest(out, plan.made_by, {})
+            for name in FILES:  # the files of a shorter calibration must not sit beside a longer one's record
                 (out / name).unlink(missing_ok=True)
             if started:
                 started()
-        runs, before, clock = len(targets.seeds), len(log), time.perf_counter()
-        with executor(workers, scheduler) as pool, _bar(total * runs, min(len(log), total) * runs, progress) as bar:
-            while len(log) < total:
-                proposed = _propose(log, targets, distributions, baseline, targets.calibrate.batch)
-                log = log + _run_batch(pool, path, targets, len(log), proposed, bar)
-                _write_log(out, log)
+            with _bar(total * runs, before * runs, progress) as bar:
+                while len(log) < total:
+                    proposed = _propose(log, targets, plan.distributions, baseline, targets.calibrate.batch)
+                    log = log + _run_batch(pool, path, targets, len(log), proposed, bar, out)
+                    _write_log(out, log)
         table = trials_table(log, targets)
-        _write_outputs(out, path, targets, log, table)
+        best = _write_outputs(out, path, targets, log, table, overrides or [])
         last_run = {"trials": len(log) - before, "runs": (len(log) - before) * runs, "workers": workers,
                     "scheduler": scheduler, "seconds": round(time.perf_counter() - clock, 1)}
-        if before == len(log) and manifest and manifest.get("last_run"):
-            last_run = manifest["last_run"]  # only the files were rewritten: keep the record of the last trials run
-        _, best = chosen(table, targets)
-        _write_manifest(out, made_by, {name: file_sha256(out / name) for name in FILES}, last_run,
+        if before == len(log) and plan.manifest and plan.manifest.get("last_run"):
+            last_run = plan.manifest["last_run"]  # only the files were rewritten: keep the record of the trials run
+        _write_manifest(out, plan.made_by, {name: file_sha256(out / name) for name in FILES}, last_run,
                         {"trial": best, "params": log[best]["params"]})
     return table
 
@@ -281,24 +364,35 @@ def chosen_parameters(folder: str | Path) -> dict:
     return manifest["chosen"]["params"]
 
 
-def _run_batch(pool, path: Path, targets: Targets, first: int, proposed: list[dict], bar) -> list[dict]:
-    """Run every seed of every proposed trial; the trials' records, numbered from `first`."""
+def _run_batch(pool, path: Path, targets: Targets, first: int, proposed: list[dict], bar, out: Path) -> list[dict]:
+    """Run every seed of every proposed trial; the trials' records, numbered from `first`. A trial whose parameters
+    make no valid scenario together, or one of whose runs raises, fails; a lost worker stops the calibration, with
+    the batches before it kept."""
     specs = [t.model_dump(mode="json") for t in targets.targets]
-    futures = {}
+    futures, errors = {}, {}
     for k, params in enumerate(proposed):
         overrides = [*targets.overrides, *(f"{key}={value!r}" for key, value in params.items())]
-        resolved = load_scenario(path.parent / targets.scenario, overrides).model_dump(mode="json")
+        try:
+            resolved = load_scenario(path.parent / targets.scenario, overrides).model_dump(mode="json")
+        except ScenarioError as exc:
+            errors[k] = f"ScenarioError: {str(exc)[:200]}"
+            bar.update(len(targets.seeds))
+            continue
         for i, seed in enumerate(targets.seeds):
             futures[pool.submit(_run, specs, resolved, seed)] = (k, i)
     values = [[None] * len(targets.seeds) for _ in proposed]
-    errors: dict[int, str] = {}
     try:
         for future in as_completed(futures):
             k, i = futures[future]
             try:
-                values[k][i] = future.result()
-            except Exception as exc:  # a run that raised, or a worker that died: its trial fails, the rest go on
-                errors.setdefault(k, f"{type(exc).__name__}: {str(exc)[:200]}")
+                result = future.result()
+            except Exception as exc:  # the executor's, not the run's (_run returns its errors)
+                raise ScenarioError(f"{out}: a worker stopped ({type(exc).__name__}: {str(exc)[:200]}); the "
+                                    "finished trials are kept: run the same command again to resume") from None
+            if isinstance(result, str):
+                errors.setdefault(k, result)
+            else:
+                values[k][i] = result
             bar.update(1)
     finally:
         for future in futures:
@@ -338,7 +432,10 @@ def trials_table(log: list[dict], targets: Targets) -> pd.DataFrame:
             row["in_band"] = int(summary["in_band"].sum())
             row.update({f"mean.{r.target}": r.mean for r in summary.itertuples()})
         rows.append(row)
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if "in_band" in table:
+        table["in_band"] = table["in_band"].astype("Int64")  # a count, empty for a failed trial
+    return table
 
 
 def centrality(table: pd.DataFrame, targets: Targets) -> pd.Series:
@@ -363,10 +460,11 @@ def chosen(table: pd.DataFrame, targets: Targets) -> tuple[pd.DataFrame, int]:
     return accepted, int(best["trial"])
 
 
-def _write_outputs(out: Path, path: Path, targets: Targets, log: list[dict], table: pd.DataFrame) -> None:
+def _write_outputs(out: Path, path: Path, targets: Targets, log: list[dict], table: pd.DataFrame,
+                   overrides: list[str]) -> int:
+    """Write the folder's files from the record; returns the chosen trial."""
     from ..outputs.figures import calibration_figure
 
-    accepted, best = chosen(table, targets)
     names = [t.name for t in targets.targets]
     runs = []
     for record in log:
@@ -375,15 +473,28 @@ def _write_outputs(out: Path, path: Path, targets: Targets, log: list[dict], tab
     runs = pd.DataFrame(runs, columns=["trial", "seed", *names])
     write_text(out / "trials.csv", table.to_csv(index=False))
     write_text(out / "runs.csv", runs.to_csv(index=False))
+    accepted, best = chosen(table, targets)
     write_text(out / "accepted.csv", accepted.to_csv(index=False))
     of = {number: group[names].to_numpy(float) for number, group in runs.groupby("trial")}
+    none = np.empty((0, len(names)))
     summary = summarise(targets.targets, of[best])
-    write_text(out / "report.md", report(path, targets, log, accepted, best, summarise(targets.targets, of[0]),
-                                         summary))
-    calibration_figure(targets.targets, of[0], of[best], accepted[[f"mean.{n}" for n in names]].to_numpy(float),
-                       best, out / "bands")
-    params = log[best]["params"]
-    write_text(out / "calibrated.yaml", calibrated_scenario(path, targets, params, best, summary))
+    write_text(out / "report.md", report(path, targets, log, accepted, best,
+                                         summarise(targets.targets, of.get(0, none)), summary))
+    calibration_figure(targets.targets, of.get(0, none), of[best],
+                       accepted[[f"mean.{n}" for n in names]].to_numpy(float), best, out / "bands")
+    write_text(out / "calibrated.yaml", calibrated_scenario(path, targets, log[best]["params"], best, summary,
+                                                            overrides))
+    return best
+
+
+def _uniform(log: list[dict], cal) -> list[int]:
+    """The trials after trial 0 that TPE drew uniformly: those of the batches proposed while fewer than `startup`
+    trials had completed (Optuna counts completed trials only)."""
+    drawn = []
+    for first in range(0, len(log), cal.batch):
+        if sum(r["state"] == "COMPLETE" for r in log[:first]) < cal.startup:
+            drawn += [r["number"] for r in log[first:first + cal.batch] if r["number"] > 0]
+    return drawn
 
 
 def report(path: Path, targets: Targets, log: list[dict], accepted: pd.DataFrame, best: int,
@@ -391,12 +502,12 @@ def report(path: Path, targets: Targets, log: list[dict], accepted: pd.DataFrame
     """The calibration in two tables: the free parameters (prior, uncalibrated, chosen, accepted range) and the
     targets (band, uncalibrated mean, chosen mean with its 2.5% and 97.5% points over seeds)."""
     done = sum(r["state"] == "COMPLETE" for r in log)
-    uniform = [r["number"] for r in log[1:targets.calibrate.startup]]
+    uniform = _uniform(log, targets.calibrate)
     lines = [f"{len(log)} trials ({done} finished) of {len(targets.seeds)} seeds each on `{targets.scenario}` with "
              f"{', '.join(f'`{o}`' for o in targets.overrides) or 'no overrides'}; {len(accepted)} accepted (every "
              f"target's mean in its band)"
              + (f", {int(accepted['trial'].isin(uniform).sum())} of them among the {len(uniform)} drawn uniformly "
-                f"from the prior (trials 1 to {uniform[-1]})" if uniform else "") + f"; trial {best} chosen.", "",
+                f"from the prior" if uniform else "") + f"; trial {best} chosen.", "",
              "| parameter | prior range | uncalibrated | chosen | accepted trials: min – max |", "|---|---|---|---|---|"]
     for free in targets.calibrate.free:
         values = accepted[free.key] if len(accepted) else pd.Series(dtype=float)
@@ -411,17 +522,19 @@ def report(path: Path, targets: Targets, log: list[dict], accepted: pd.DataFrame
     return "\n".join(lines) + "\n"
 
 
-def calibrated_scenario(path: Path, targets: Targets, params: dict, trial: int, summary: pd.DataFrame) -> str:
-    """The targets file's scenario file (without the targets' overrides, which only shrink it for the fit) with the
-    chosen parameters, headed by where they came from."""
+def calibrated_scenario(path: Path, targets: Targets, params: dict, trial: int, summary: pd.DataFrame,
+                        overrides: list[str]) -> str:
+    """The targets file's scenario file with the `--set` options it was calibrated under and the chosen parameters
+    (not the targets file's own overrides, which only shrink England for the fit), headed by where they came from."""
     from ..config import validate
     from ..outputs.provenance import commit
 
     source = path.parent / targets.scenario
     data = resolve_files(read_yaml(source) or {}, source.parent)
-    data = apply_overrides(data, [f"{key}={value!r}" for key, value in params.items()], str(path))
+    data = apply_overrides(data, [*overrides, *(f"{key}={value!r}" for key, value in params.items())], str(path))
     validate(data, f"{source} (calibrated)")
-    head = [f"# {source.name} calibrated by `pcnsim calibrate {path}` (trial {trial}: "
+    options = "".join(f" --set {o}" for o in overrides)
+    head = [f"# {source.name} calibrated by `pcnsim calibrate {path}{options}` (trial {trial}: "
             f"{int(summary['in_band'].sum())} of {len(summary)} targets in band; pcnsim {__version__}, "
             f"commit {commit() or 'unknown'}).",
             "# Fitted: " + ", ".join(f"{key} = {value:.6g}" for key, value in params.items())]

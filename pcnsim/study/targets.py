@@ -161,14 +161,18 @@ def _check_free(path: Path, targets: Targets, scenario: Scenario) -> None:
     uncalibrated model is the first trial), and the scenario is valid at both ends of the range."""
     from .experiment import field_problem, integer_fields
 
+    for i, free in enumerate(targets.calibrate.free):
+        if free.key in ("seed", "steps"):
+            raise ScenarioError(f"{path}: calibrate.free.{i}.key: {free.key} is not a model parameter (the runs take "
+                                "the targets file's seeds and its scenario's steps)")
+        problem = field_problem(scenario, free.key, targets.scenario)
+        if problem:
+            raise ScenarioError(f"{path}: calibrate.free.{i}.key: {problem}")
     base = read_yaml(path.parent / targets.scenario)
     overridden = apply_overrides(base or {}, targets.overrides, str(path))
     integral = integer_fields(overridden, [f.key for f in targets.calibrate.free])
     for i, free in enumerate(targets.calibrate.free):
         where = f"{path}: calibrate.free.{i}"
-        problem = field_problem(scenario, free.key, targets.scenario)
-        if problem:
-            raise ScenarioError(f"{where}.key: {problem}")
         value = current(scenario, free.key)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value is None:
             raise ScenarioError(f"{where}.key: {free.key} is {value!r}, not a number; free parameters are numbers")
