@@ -186,6 +186,22 @@ def test_a_folder_of_an_older_pcnsim_is_refused(finished, capsys):
     _one_error_line(capsys, "older pcnsim")
 
 
+def test_a_folder_made_by_other_model_code_is_refused_and_left_as_it_was(finished, capsys):
+    """The same pcnsim version with an edited engine (or other numpy or numba) may give other runs: its folder is
+    not resumed into, and nothing in it changes."""
+    import json
+
+    path, out, _ = finished
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["experiment"]["model"] = "0" * 16
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    before = _files(out)
+    capsys.readouterr()
+    assert main(["sweep", str(path), "--out", str(out)]) == 2
+    _one_error_line(capsys, "other model code")
+    assert _files(out) == before
+
+
 # One writer per folder; a lock left by a killed process blocks nothing.
 
 def test_a_second_sweep_into_a_busy_folder_is_refused(finished, capsys):

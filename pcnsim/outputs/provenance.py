@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import platform
 import subprocess
 from datetime import datetime, timezone
@@ -26,6 +27,20 @@ def commit() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return head + ("+changes" if dirty else "") if head else None
+
+
+def model_digest(libraries: tuple[str, ...]) -> str:
+    """A digest of the model's code (engine, world, schema) and of the `libraries`' versions: what a results folder
+    records so that work made by other code is never resumed into it."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for name in libraries:
+        h.update(f"{name}={metadata.version(name)};".encode())
+    for path in sorted([*(root / "engine").rglob("*.py"), *(root / "world").rglob("*.py"),
+                        root / "config" / "schema.py"]):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def describe() -> dict:

@@ -54,6 +54,7 @@ from ..config import Scenario, ScenarioError, apply_overrides, read_yaml, safe_y
 from ..config import load as load_scenario
 from ..config.files import resolve_files
 from ..outputs.files import STAGING, clear_staging, file_sha256, locked, make_folder, sha256, write_text
+from ..outputs.provenance import model_digest
 from .experiment import integer_fields
 from .sweep import executor
 from .targets import Target, Targets, current, run_values, summarise
@@ -83,7 +84,7 @@ def identity(targets: Targets, scenario: Scenario) -> dict:
         for part in parents:
             node = node[int(part)] if isinstance(node, list) else node[part]
         node[int(last) if isinstance(node, list) else last] = None
-    return {"pcnsim": __version__, "model": _model_digest(), "targets": spec,
+    return {"pcnsim": __version__, "model": model_digest(("numpy", "numba", "optuna")), "targets": spec,
             "scenario": sha256(json.dumps(resolved, sort_keys=True).encode())}
 
 
@@ -147,23 +148,6 @@ def _run(targets: list[dict], scenario: dict, seed: int) -> list[float] | str:
                           seed).tolist()
     except Exception as exc:  # the trial fails; the calibration goes on
         return f"{type(exc).__name__}: {str(exc)[:200]}"
-
-
-def _model_digest() -> str:
-    """The model's code (engine, world, schema) and the libraries that shape the trials, so that a calibration made
-    by other code is never resumed into the same folder."""
-    import hashlib
-    from importlib import metadata
-
-    root = Path(__file__).resolve().parents[1]
-    h = hashlib.sha256()
-    for name in ("numpy", "numba", "optuna"):
-        h.update(f"{name}={metadata.version(name)};".encode())
-    for path in sorted([*(root / "engine").rglob("*.py"), *(root / "world").rglob("*.py"),
-                        root / "config" / "schema.py"]):
-        h.update(path.relative_to(root).as_posix().encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()[:16]
 
 
 def estimate(path: str | Path, out: str | Path | None = None, *, trials: int | None = None,

@@ -2,7 +2,8 @@
 
 Layout of an output folder:
 - manifest.json: what produced the folder (the experiment as it shapes
-  results: pcnsim version, root seed, steps, record_every, outcomes,
+  results: pcnsim version, a digest of the model code and the numpy and
+  numba versions, root seed, steps, record_every, outcomes,
   chunk_size, a hash of the resolved scenarios and one of the design), and,
   once a sweep has finished, the checksums of runs.parquet, summary.csv and
   experiment.yaml, which `pcnsim plot` and `pcnsim sensitivity` check;
@@ -34,6 +35,7 @@ from pydantic import ValidationError
 from .. import __version__
 from ..config import Scenario, ScenarioError, safe_yaml
 from ..outputs.files import clear_staging, file_sha256, locked, make_folder, sha256, write_bytes, write_text
+from ..outputs.provenance import model_digest
 from .experiment import Experiment, design_table
 
 
@@ -115,6 +117,7 @@ def identity(experiment: Experiment, table: pd.DataFrame, scenarios: list[dict])
     """What shapes a sweep's results, field by field, so a changed one can be named."""
     return {
         "pcnsim": __version__,
+        "model": model_digest(("numpy", "numba")),
         "seed": experiment.seed,
         "steps": experiment.steps,
         "record_every": experiment.record_every,
@@ -128,6 +131,9 @@ def identity(experiment: Experiment, table: pd.DataFrame, scenarios: list[dict])
 def _changed(old: dict, new: dict, out: Path) -> ScenarioError:
     """One line: which field of the experiment changed since `out`'s runs were made, and what to do."""
     afresh = f"or start afresh with another --out (or after deleting {out})"
+    if old.get("pcnsim") == new["pcnsim"] and old.get("model") != new["model"]:
+        return ScenarioError(f"{out}: holds a sweep made by other model code or other numpy or numba versions; its "
+                             f"runs may differ: {afresh}")
     for field in ("pcnsim", "seed", "steps", "record_every", "outcomes", "chunk_size"):
         if old.get(field) != new[field]:
             was = old.get(field)
