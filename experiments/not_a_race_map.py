@@ -132,10 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     calibrated = []
     if args.calibrated:
         from pcnsim.config import ScenarioError
-        from pcnsim.study.calibrate import chosen_parameters
+        from pcnsim.study.calibrate import as_overrides, chosen_parameters
 
         try:
-            calibrated = [f"{key}={value!r}" for key, value in chosen_parameters(args.calibrated).items()]
+            calibrated = as_overrides(chosen_parameters(args.calibrated))
         except ScenarioError as exc:
             print(f"error: --calibrated {exc}", file=sys.stderr)
             return 2

@@ -65,9 +65,9 @@ def _calibrated() -> list[str]:
     folder = os.environ.get("PCNSIM_CALIBRATED")
     if not folder:
         return []
-    from pcnsim.study.calibrate import chosen_parameters
+    from pcnsim.study.calibrate import as_overrides, chosen_parameters
 
-    return [f"{key}={value!r}" for key, value in chosen_parameters(folder).items()]
+    return as_overrides(chosen_parameters(folder))
 
 
 CALIBRATED = _calibrated()

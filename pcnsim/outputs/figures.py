@@ -6,12 +6,14 @@ Every figure is rendered in memory and written atomically (pcnsim.outputs.files)
 from __future__ import annotations
 
 import io
+import textwrap
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .files import write_bytes  # noqa: E402
@@ -176,15 +178,11 @@ def sweep_figure(experiment, design: pd.DataFrame, summary: pd.DataFrame, stem: 
 def calibration_figure(targets, uncalibrated, best, accepted_means, trial: int, stem: Path) -> None:
     """One panel per target: its band, and the simulated values of the uncalibrated model (each run), of the chosen
     trial (each run) and of every accepted trial (its mean over runs)."""
-    import numpy as np
-
     columns = min(2, len(targets))
     rows = -(-len(targets) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(12, 2.4 * rows + 0.6), squeeze=False)
     groups = (("uncalibrated\n(each run)", uncalibrated, "#7f7f7f"), (f"trial {trial}\n(each run)", best, "#0072b2"),
               (f"accepted trials\n(their means, {len(accepted_means)})", accepted_means, "#009e73"))
-    import textwrap
-
     for k, (ax, target) in enumerate(zip(axes.flat, targets)):
         low, high = target.band
         ax.axvspan(low, high, color="#f0e442", alpha=0.45, lw=0, label="band")

@@ -66,6 +66,11 @@ FORMAT = 1
 FILES = ("trials.csv", "runs.csv", "accepted.csv", "bands.png", "bands.svg", "report.md", "calibrated.yaml")
 
 
+def as_overrides(params: dict) -> list[str]:
+    """Parameter values as `--set` options, exactly (repr round-trips a float)."""
+    return [f"{key}={value!r}" for key, value in params.items()]
+
+
 def loss(summary: pd.DataFrame) -> float:
     """The sum of squared distances of the targets' means outside their bands (0: every target in band)."""
     return float((summary["distance"] ** 2).sum())
@@ -77,13 +82,8 @@ def identity(targets: Targets, scenario: Scenario) -> dict:
     scenario can take the calibrated values and the folder still be resumed and its files rewritten."""
     spec = targets.model_dump(mode="json")
     spec["calibrate"].pop("trials")
-    resolved = scenario.model_dump(mode="json")
-    for free in targets.calibrate.free:
-        *parents, last = free.key.split(".")
-        node = resolved
-        for part in parents:
-            node = node[int(part)] if isinstance(node, list) else node[part]
-        node[int(last) if isinstance(node, list) else last] = None
+    resolved = apply_overrides(scenario.model_dump(mode="json"), [f"{f.key}=null" for f in targets.calibrate.free],
+                               "identity")
     return {"pcnsim": __version__, "model": model_digest(("numpy", "numba", "optuna")), "targets": spec,
             "scenario": sha256(json.dumps(resolved, sort_keys=True).encode())}
 
@@ -220,6 +220,8 @@ def _read_log(out: Path, targets: Targets, distributions: dict) -> list[dict]:
 
 
 def _record_problem(i: int, r, targets: Targets, distributions: dict) -> str | None:
+    from optuna.distributions import IntDistribution
+
     if not isinstance(r, dict) or set(r) != {"number", "params", "state", "loss", "runs", "error"}:
         return f"trial {i} is not a record of a trial"
     if r["number"] != i or not isinstance(r["error"], str) or r["state"] not in ("COMPLETE", "FAIL"):
@@ -227,10 +229,11 @@ def _record_problem(i: int, r, targets: Targets, distributions: dict) -> str | N
     params = r["params"]
     if not isinstance(params, dict) or set(params) != set(distributions):
         return f"trial {i}: its parameters are not the free ones"
-    for key, value in params.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not distributions[key]._contains(
-                distributions[key].to_internal_repr(value)):
-            return f"trial {i}: {key} = {value!r} is outside its range"
+    for free in targets.calibrate.free:
+        value, whole = params[free.key], isinstance(distributions[free.key], IntDistribution)
+        if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)) \
+                or not free.low <= value <= free.high:
+            return f"trial {i}: {free.key} = {value!r} is outside its range"
     if r["state"] == "FAIL":
         return None if r["runs"] is None and r["loss"] is None else f"trial {i}: a failed trial with runs"
     runs = r["runs"]
@@ -355,7 +358,7 @@ def _run_batch(pool, path: Path, targets: Targets, first: int, proposed: list[di
     specs = [t.model_dump(mode="json") for t in targets.targets]
     futures, errors = {}, {}
     for k, params in enumerate(proposed):
-        overrides = [*targets.overrides, *(f"{key}={value!r}" for key, value in params.items())]
+        overrides = [*targets.overrides, *as_overrides(params)]
         try:
             resolved = load_scenario(path.parent / targets.scenario, overrides).model_dump(mode="json")
         except ScenarioError as exc:
@@ -515,7 +518,7 @@ def calibrated_scenario(path: Path, targets: Targets, params: dict, trial: int, 
 
     source = path.parent / targets.scenario
     data = resolve_files(read_yaml(source) or {}, source.parent)
-    data = apply_overrides(data, [*overrides, *(f"{key}={value!r}" for key, value in params.items())], str(path))
+    data = apply_overrides(data, [*overrides, *as_overrides(params)], str(path))
     validate(data, f"{source} (calibrated)")
     options = "".join(f" --set {o}" for o in overrides)
     head = [f"# {source.name} calibrated by `pcnsim calibrate {path}{options}` (trial {trial}: "

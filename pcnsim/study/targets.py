@@ -85,6 +85,10 @@ class Target(Section):
         return self
 
 
+def _repeated(names: list[str]) -> list[str]:
+    return sorted({n for n in names if names.count(n) > 1})
+
+
 class FreeParameter(Section):
     key: Label = Field(description="a dotted scenario field, as for --set (e.g. practices.value_spread)")
     low: Real
@@ -109,8 +113,7 @@ class Calibration(Section):
 
     @model_validator(mode="after")
     def _consistent(self):
-        keys = [f.key for f in self.free]
-        repeated = sorted({k for k in keys if keys.count(k) > 1})
+        repeated = _repeated([f.key for f in self.free])
         if repeated:
             raise ValueError(f"free parameters must be named once: {', '.join(repeated)} repeated")
         if self.trials % self.batch:
@@ -128,8 +131,7 @@ class Targets(Section):
 
     @model_validator(mode="after")
     def _names_unique(self):
-        names = [t.name for t in self.targets]
-        repeated = sorted({n for n in names if names.count(n) > 1})
+        repeated = _repeated([t.name for t in self.targets])
         if repeated:
             raise ValueError(f"target names must be unique: {', '.join(repeated)} repeated")
         return self
