@@ -172,6 +172,19 @@ def _run_with_progress(model, steps: int):
 
 
 def cmd_validate(args) -> None:
+    from .config import read_yaml
+
+    data = read_yaml(args.scenario)
+    if isinstance(data, dict) and "scenarios" in data:  # an experiment file: what it would run, and how long
+        from .study import experiment as experiments
+        from .study import sweep
+
+        experiment, folder = experiments.load(args.scenario)
+        print(f"{args.scenario}: ok (an experiment)")
+        _note_first_compile()
+        print(sweep.estimate(experiment, _sweep_out(args.scenario, experiment, None), folder=folder,
+                             workers=os.cpu_count() or 1, source=args.scenario))
+        return
     scenario = load(args.scenario)
     size = _checked_structure(scenario)
     print(f"{args.scenario}: ok ({scenario.name}: {size}, {scenario.steps} steps, "
@@ -179,10 +192,7 @@ def cmd_validate(args) -> None:
 
 
 def cmd_compare(args) -> None:
-    from .outputs.files import staged
-    from .outputs.tables import comparison
-    from .study.experiment import STORY
-    from .study.replicate import replicate
+    from .study import compare
 
     steps = [f"steps={args.steps}"] if args.steps is not None else []
     first, second = (load(path, [*(args.set or []), *steps]) for path in (args.first, args.second))
@@ -191,34 +201,25 @@ def cmd_compare(args) -> None:
                             "use --steps")
     for scenario in (first, second):
         _checked_structure(scenario)
-    _note_first_compile()
-    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
-    runs, labels = [], []
-    for scenario in (first, second):
-        label = scenario.name if scenario.name not in labels else f"{scenario.name} (2)"
-        labels.append(label)
-
-        def progress(done, label=label):
-            print(f"\r{label}: {done}/{len(seeds)} runs", end="", file=sys.stderr, flush=True)
-
-        runs.append(replicate(scenario, seeds, progress))
-        print(file=sys.stderr)
-    result = comparison(runs, labels, STORY, first.steps)
-    from .outputs.figures import comparison_figure
-
-    with staged(Path(args.out), marker=f"{labels[-1].replace(' ', '_')}.yaml") as stage:
-        result.summary.to_csv(stage / "comparison.csv", index=False)
-        result.checkpoints.to_csv(stage / "checkpoints.csv", index=False)
-        comparison_figure(result.summary, STORY, result.crossover, stage / "comparison.png")
-        for scenario, label in zip((first, second), labels):
-            (stage / f"{label.replace(' ', '_')}.yaml").write_text(dump(scenario), encoding="utf-8")
-    print(f"{labels[0]} vs {labels[1]}: mean of {len(seeds)} seeds ({seeds[0]}..{seeds[-1]})")
-    print(result.checkpoints.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    out = Path(args.out)
+    result = compare.run(first, second, out, seeds=args.seeds, seed=args.seed, workers=args.workers,
+                         scheduler=args.scheduler, started=_note_first_compile)
+    a, b = result.labels
+    print(f"{a} vs {b}: mean and 95% CI of {args.seeds} paired runs (root seed {args.seed})")
+    print(compare.table(result))
     if result.crossover is None:
-        print(f"crossover: {labels[1]} does not overtake {labels[0]} on milestones met within {first.steps} weeks")
+        print(f"crossover: on mean milestones met, {b} does not overtake {a} within {first.steps} weeks")
     else:
-        print(f"crossover: {labels[1]} overtakes {labels[0]} on milestones met from week {result.crossover} on")
-    print(f"wrote comparison.csv, checkpoints.csv, comparison.png and the resolved scenarios to {Path(args.out)}")
+        print(f"crossover: on mean milestones met, {b} overtakes {a} from week {result.crossover} on")
+    median = f" (median week {result.median_week:g})" if result.median_week is not None else ""
+    print(f"in {result.overtakes} of {result.pairs} paired runs {b} overtakes {a} on milestones met and stays "
+          f"ahead{median}")
+    from .outputs.figures import sweep_figure
+    from .study import sweep
+
+    _, planned, table, summary = sweep.read_finished(out)
+    sweep_figure(planned, table, summary, out / "figure")
+    print(f"wrote summary.csv, runs_summary.csv and .parquet, figure.png and the resolved scenarios to {out}")
 
 
 def cmd_sweep(args) -> None:
@@ -227,7 +228,11 @@ def cmd_sweep(args) -> None:
     from .study import sweep
 
     experiment, folder = experiments.load(args.experiment)
-    out = Path(args.out or f"results/{experiment.name}")
+    out = _sweep_out(args.experiment, experiment, args.out)
+    if args.dry_run:
+        _note_first_compile()
+        print(sweep.estimate(experiment, out, folder=folder, workers=args.workers, source=args.experiment))
+        return
     if args.resume and sweep.read_manifest(out) is None and not (out / "runs.parquet").exists():
         raise ScenarioError(f"--resume: {out} holds no sweep to resume (no {sweep.MANIFEST})")
     table = sweep.run(experiment, out, folder=folder, source=args.experiment, workers=args.workers,
@@ -241,6 +246,17 @@ def cmd_sweep(args) -> None:
     if counts.get("ok", 0):
         _, experiment, table, summary = sweep.read_finished(out)
         print(f"figure: {out / 'figure.png'} ({sweep_figure(experiment, table, summary, out / 'figure')})")
+
+
+def _sweep_out(path: str, experiment, out: str | None) -> Path:
+    """Where a sweep goes: --out, else the folder a sweep's own experiment.yaml sits in, else results/<name>."""
+    from .study.sweep import MANIFEST
+
+    if out:
+        return Path(out)
+    here = Path(path).parent
+    return here if Path(path).name == "experiment.yaml" and (here / MANIFEST).is_file() else \
+        Path(f"results/{experiment.name}")
 
 
 def cmd_calibrate(args) -> None:
@@ -289,6 +305,18 @@ def cmd_plot(args) -> None:
             sweep_curves(summary, outcomes, by if by in columns else "scenario", varied,
                          experiment.figure.crossover, stem)
     print(f"wrote {stem.with_suffix('.png')} and {stem.with_suffix('.svg')}")
+
+
+def cmd_export(args) -> None:
+    from .outputs.files import locked
+    from .study import sweep
+    from .study.export import export_table
+
+    with locked(Path(args.folder), wait=False, shared=True) if Path(args.folder).is_dir() else nullcontext():
+        out, experiment, table, _ = sweep.read_finished(args.folder)
+        target = Path(args.out) if args.out else out / "table.csv"
+        rows = export_table(out, table, experiment, target)
+    print(f"wrote {target}: {rows:,} rows (one per run and recorded week, with every parameter)")
 
 
 def cmd_sensitivity(args) -> None:
@@ -345,18 +373,23 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field, e.g. values.confidence=0.2")
     run.set_defaults(func=cmd_run)
 
-    check = sub.add_parser("validate", help="check a scenario file without running it")
-    check.add_argument("scenario")
+    check = sub.add_parser("validate", help="check a scenario or experiment file without running it (for an "
+                           "experiment: its runs and an estimate of their time)")
+    check.add_argument("scenario", help="a scenario or experiment YAML file")
     check.set_defaults(func=cmd_validate)
 
     cmp_ = sub.add_parser("compare", help="compare two scenarios over many seeds (e.g. race vs trust_first)")
     cmp_.add_argument("first", help="scenario expected ahead early (e.g. scenarios/race.yaml)")
     cmp_.add_argument("second", help="scenario it is compared with (e.g. scenarios/trust_first.yaml)")
-    cmp_.add_argument("--seeds", type=_seeds, default=30, help="replicates per scenario (default: 30)")
-    cmp_.add_argument("--first-seed", type=_non_negative, default=0, help="first seed (default: 0)")
+    cmp_.add_argument("--seeds", type=_seeds, default=30, help="paired runs per scenario (default: 30); rerun with "
+                      "more to add runs to the folder")
+    cmp_.add_argument("--seed", type=_non_negative, default=0, help="root seed of the runs' seeds, as an "
+                      "experiment's seed (default: 0)")
     cmp_.add_argument("--steps", type=_positive, help="weeks to simulate (default: the scenarios')")
     cmp_.add_argument("--out", type=_folder, default="out/compare", help="output directory (default: out/compare)")
     cmp_.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field in both scenarios")
+    cmp_.add_argument("--workers", type=_workers, default=os.cpu_count() or 1, help="local worker processes")
+    cmp_.add_argument("--scheduler", type=_scheduler, metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://HOST:8786")
     cmp_.set_defaults(func=cmd_compare)
 
     sw = sub.add_parser("sweep", help="run an experiment: scenarios and parameters over many replicates")
@@ -366,6 +399,8 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--scheduler", type=_scheduler, metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://HOST:8786")
     sw.add_argument("--resume", action="store_true", help="finish an interrupted sweep (rerunning into the same "
                     "folder does the same)")
+    sw.add_argument("--dry-run", action="store_true", help="check everything, time one part and say how many runs are "
+                    "left and how long they would take; write nothing")
     sw.set_defaults(func=cmd_sweep)
 
     ca = sub.add_parser("calibrate", help="fit a targets file's free parameters to its targets (Optuna)")
@@ -388,6 +423,12 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--phase", action="store_true", help="heatmap of final means over the two varied parameters")
     pl.add_argument("--out", type=_stem, help="file stem for the PNG and SVG (default: FOLDER/plot)")
     pl.set_defaults(func=cmd_plot)
+
+    ex = sub.add_parser("export", help="a finished sweep as one CSV table, every parameter on each row (as NetLogo "
+                        "BehaviorSpace's table output)")
+    ex.add_argument("folder", help="a sweep's output folder")
+    ex.add_argument("--out", type=_stem, help="the CSV file (default: FOLDER/table.csv)")
+    ex.set_defaults(func=cmd_export)
 
     se = sub.add_parser("sensitivity", help="Sobol or Morris indices over time of a finished sweep")
     se.add_argument("folder", help="a sweep's output folder (sobol or morris design)")

@@ -36,11 +36,16 @@ def small(tmp_path):
     return path
 
 
-def test_design_table_seeds_are_distinct_and_stable(small):
+def test_design_table_seeds_are_distinct_paired_and_stable(small):
     experiment, folder = experiments.load(small)
     table, scenarios = experiments.design_table(experiment, folder, str(small))
     assert len(table) == 2 * 2 * 5 and len(scenarios) == 4
-    assert table["seed"].is_unique and table["run_id"].is_unique
+    assert table["run_id"].is_unique
+    # Distinct within a scenario; each scenario's run of a case and replicate has the same seed (paired runs).
+    assert table.groupby("scenario")["seed"].nunique().tolist() == [10, 10]
+    race, trust = (table[table["scenario"] == name].set_index(["case", "replicate"])["seed"]
+                   for name in ("race", "trust_first"))
+    assert race.sort_index().equals(trust.sort_index())
     more = experiment.model_copy(update={"replicates": 8})
     bigger, _ = experiments.design_table(more, folder, str(small))
     # Adding replicates leaves every existing run's id and seed as it was.

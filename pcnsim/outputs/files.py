@@ -76,6 +76,24 @@ def write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+@contextmanager
+def written(path: Path) -> Iterator[Path]:
+    """A temporary path beside `path` to stream a large file into; renamed over `path` when the block succeeds."""
+    path = Path(path)
+    fd, temporary = tempfile.mkstemp(prefix=f"{STAGING}{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(temporary)
+        os.chmod(temporary, 0o666 & ~_UMASK)
+        with open(temporary, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise cannot_write(path, exc) from None
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+
+
 def write_text(path: Path, text: str) -> None:
     write_bytes(path, text.encode("utf-8"))
 

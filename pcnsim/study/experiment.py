@@ -71,6 +71,39 @@ Spec = Annotated[
 STORY = ["milestones_met", "joint_value", "mean_trust", "mean_ownership"]  # what `compare` shows: model 2's story
 
 
+class Scalar(Section):
+    """One number per run, computed from its recorded weeks: a user-declared per-run outcome.
+
+    kind: "at" (the value at `week`), "first_above" / "first_below" (the first recorded week the value is
+    above / below `threshold`; empty if never), "total", "mean", "max", "min" (over the recorded weeks from
+    `from_week` to `to_week`, both included).
+    """
+
+    outcome: Label
+    kind: Literal["at", "first_above", "first_below", "total", "mean", "max", "min"]
+    week: Week | None = None
+    threshold: Real | None = None
+    from_week: Week = 0
+    to_week: Week | None = None
+
+    @model_validator(mode="after")
+    def _complete(self):
+        if self.kind == "at" and self.week is None:
+            raise ValueError("kind at needs a week")
+        if self.kind in ("first_above", "first_below") and self.threshold is None:
+            raise ValueError(f"kind {self.kind} needs a threshold")
+        if self.kind not in ("first_above", "first_below") and self.threshold is not None:
+            raise ValueError(f"threshold is for kinds first_above and first_below, not {self.kind}")
+        if self.kind != "at" and self.week is not None:
+            raise ValueError(f"week is for kind at; kind {self.kind} reads from_week to to_week")
+        if self.to_week is not None and self.to_week < self.from_week:
+            raise ValueError(f"to_week ({self.to_week}) is before from_week ({self.from_week})")
+        return self
+
+
+CHECKPOINTS = (26, 52, 156)  # weeks every per-run table reports, with each run's last week
+
+
 class Figure(Section):
     outcomes: Annotated[list[Label], Field(max_length=100)] = STORY
     by: Label = "scenario"
@@ -92,6 +125,10 @@ class Experiment(Section):
     outcomes: Annotated[list[Label], Field(min_length=1, max_length=len(COLUMNS))] = list(COLUMNS[1:])
     chunk_size: Annotated[Whole, Field(ge=1, le=100_000)] = 10
     sensitivity_steps: Annotated[list[Week], Field(max_length=10_000)] | None = None
+    checkpoints: Annotated[list[Week], Field(max_length=1_000)] | None = None  # default: CHECKPOINTS, last week
+    scalars: Annotated[dict[Label, Scalar], Field(max_length=100)] = {}
+    levers: Annotated[list[Label], Field(max_length=100)] | None = None  # default: scenario, when there are several
+    uncertainties: Annotated[list[Label], Field(max_length=100)] | None = None  # default: the other parameters
     figure: Figure = Figure()
 
     @model_validator(mode="after")
@@ -104,14 +141,37 @@ class Experiment(Section):
             raise ValueError(f"unknown outcome {unknown[0]!r}; allowed: {', '.join(COLUMNS[1:])}")
         if len(set(self.outcomes)) != len(self.outcomes):
             raise ValueError("outcomes: name each outcome once")
+        for name, scalar in self.scalars.items():
+            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,99}", name):
+                raise ValueError(f"scalars: {name[:60]!r} must be a plain identifier (letters, digits and _, "
+                                 "starting with a letter): it names a column of runs_summary")
+            if scalar.outcome not in self.outcomes:
+                raise ValueError(f"scalars.{name}.outcome: {scalar.outcome!r} is not recorded; recorded: "
+                                 f"{', '.join(self.outcomes)}")
+            weeks = [w for w in (scalar.week, scalar.from_week, scalar.to_week) if w is not None]
+            if any(w % self.record_every for w in weeks):
+                raise ValueError(f"scalars.{name}: weeks must be recorded ones (multiples of record_every "
+                                 f"{self.record_every})")
+        if any(w % self.record_every for w in self.checkpoints or ()):
+            raise ValueError(f"checkpoints: weeks must be recorded ones (multiples of record_every {self.record_every})")
+        columns = ["scenario", *self.parameters]
+        for field in ("levers", "uncertainties"):
+            unknown = sorted(set(getattr(self, field) or ()) - set(columns))
+            if unknown:
+                raise ValueError(f"{field}: {unknown[0]!r} is not a column of the design; allowed: {', '.join(columns)}")
+        both = set(self.levers or ()) & set(self.uncertainties or ())
+        if both:
+            raise ValueError(f"{sorted(both)[0]!r} is both a lever and an uncertainty; make it one of them")
         for name, spec in self.parameters.items():
             parts = name.split(".")
             if len(name) > 200 or len(parts) > 16 or not all(parts):
                 raise ValueError(f"parameters: {name[:60]!r} is not a dotted scenario field such as values.confidence")
             if self.design == "factorial" and isinstance(spec, Range) and spec.num is None:
                 raise ValueError(f"parameters.{name}: a factorial design needs a list of values or a range with num")
-            if self.design != "factorial" and not isinstance(spec, Range):
-                raise ValueError(f"parameters.{name}: a {self.design} design needs a range {{low, high}}")
+            if self.design != "factorial" and not isinstance(spec, Range) and not (
+                    self.design == "lhs" and name in (self.levers or ())):
+                raise ValueError(f"parameters.{name}: a {self.design} design needs a range {{low, high}} (an lhs "
+                                 "design also takes a list of values for a lever: each is crossed with the sample)")
         if self.design in ("sobol", "morris") and not self.parameters:
             raise ValueError(f"a {self.design} design needs at least one parameter range")
         points = design_size(self)
@@ -130,7 +190,23 @@ def design_size(experiment: Experiment) -> int:
     if experiment.design == "factorial":
         sizes = [spec.num if isinstance(spec, Range) else len(spec) for spec in experiment.parameters.values()]
         return math.prod(sizes)
-    return experiment.samples * {"lhs": 1, "sobol": k + 2, "morris": k + 1}[experiment.design]
+    crossed = math.prod(len(spec) for spec in experiment.parameters.values() if not isinstance(spec, Range))
+    sampled = sum(isinstance(spec, Range) for spec in experiment.parameters.values())
+    return crossed * experiment.samples * {"lhs": 1, "sobol": sampled + 2, "morris": sampled + 1}[experiment.design]
+
+
+def levers(experiment: Experiment) -> list[str]:
+    """What a policy maker sets: as declared, or the scenario when an experiment compares several."""
+    if experiment.levers is not None:
+        return list(experiment.levers)
+    return ["scenario"] if len(experiment.scenarios) > 1 else []
+
+
+def uncertainties(experiment: Experiment) -> list[str]:
+    """What a policy maker does not control: as declared, or every parameter that is not a lever."""
+    if experiment.uncertainties is not None:
+        return list(experiment.uncertainties)
+    return [name for name in experiment.parameters if name not in levers(experiment)]
 
 
 def field_problem(scenario: BaseModel, key: str, file: str) -> str | None:
@@ -199,9 +275,8 @@ def load(path: str | Path) -> "tuple[Experiment, Path]":
 
 def salib_problem(experiment: Experiment) -> dict:
     """The experiment's parameter ranges as SALib's problem, which its samplers and analysers share."""
-    names = list(experiment.parameters)
-    return {"num_vars": len(names), "names": names,
-            "bounds": [[spec.low, spec.high] for spec in experiment.parameters.values()]}
+    ranges = {name: spec for name, spec in experiment.parameters.items() if isinstance(spec, Range)}
+    return {"num_vars": len(ranges), "names": list(ranges), "bounds": [[s.low, s.high] for s in ranges.values()]}
 
 
 def sample_points(experiment: Experiment) -> pd.DataFrame:
@@ -221,7 +296,12 @@ def sample_points(experiment: Experiment) -> pd.DataFrame:
         matrix = sobol.sample(problem, experiment.samples, calc_second_order=False, seed=experiment.seed)
     else:
         matrix = morris.sample(problem, experiment.samples, num_levels=experiment.levels, seed=experiment.seed)
-    return pd.DataFrame(matrix, columns=names)
+    sampled = pd.DataFrame(matrix, columns=problem["names"])
+    # A lever's values are each crossed with the same sample, so its settings meet the same futures.
+    for name, spec in experiment.parameters.items():
+        if not isinstance(spec, Range):
+            sampled = pd.concat([sampled.assign(**{name: [value] * len(sampled)}) for value in spec], ignore_index=True)
+    return sampled[names]
 
 
 def _resolved_scenario(base: dict, point: dict, steps: int | None, source: str) -> dict:
@@ -264,44 +344,60 @@ def run_id(scenario: dict, replicate: int, repeat: int = 0) -> str:
 
 
 def _design_points(experiment: Experiment, folder: Path, source: str):
-    """(scenario file, design point, resolved scenario) for every point of every scenario, each validated."""
+    """(scenario's place in the list, design point, resolved scenario) for every point of every scenario, each
+    validated."""
     points = sample_points(experiment)
-    for file in experiment.scenarios:
+    for which, file in enumerate(experiment.scenarios):
         base = resolve_files(read_yaml(folder / file) or {}, (folder / file).parent)
         integral = integer_fields(base, list(points.columns))
         for _, values in points.iterrows():
             point = {k: (int(round(v)) if k in integral else v.item() if hasattr(v, "item") else v)
                      for k, v in values.items()}
-            yield file, point, _resolved_scenario(base, point, experiment.steps,
+            yield which, point, _resolved_scenario(base, point, experiment.steps,
                                                   f"{source} (scenario {file}, point {point})")
+
+
+def run_seed(root: int, case: int, replicate: int) -> int:
+    """A run's seed: spawned from SeedSequence(root) with spawn key (case, replicate)."""
+    sequence = np.random.SeedSequence(root, spawn_key=(case, replicate))
+    return int(sequence.generate_state(1, np.uint64)[0] >> np.uint64(1))
 
 
 def design_table(experiment: Experiment, folder: Path, source: str) -> tuple[pd.DataFrame, list[dict]]:
     """One row per run, and the resolved scenario of each design point.
 
-    Each run's seed is spawned from the root SeedSequence(experiment.seed) with
-    spawn key (point, replicate), so adding replicates or points never changes
-    the seeds of existing runs.
+    A run's seed is spawned from the root SeedSequence(experiment.seed) with
+    spawn key (case, replicate), where `case` is the design point's place
+    within its scenario: each scenario meets the same draws (paired runs, as
+    `compare` needs), and adding replicates never changes existing runs'
+    seeds. Rows run replicate by replicate, so the runs of added replicates
+    come after every existing run and the existing chunks stay as they were.
     """
-    rows, scenarios, seen = [], [], {}
-    for _, point, scenario in _design_points(experiment, folder, source):
-        index = len(scenarios)
-        scenarios.append(scenario)
+    points, scenarios, seen, labels, cases = [], [], {}, {}, {}
+    for which, point, scenario in _design_points(experiment, folder, source):
+        if which not in labels:  # a name met again (a scenario against a variant of itself) gets its count
+            again = sum(1 for label in labels.values() if label == scenario["name"] or
+                        label.startswith(f"{scenario['name']} ("))
+            labels[which] = f"{scenario['name']} ({again + 1})" if again else scenario["name"]
         key = canonical(scenario)
         repeat = seen[key] = seen.get(key, -1) + 1
-        for replicate in range(experiment.replicates):
-            sequence = np.random.SeedSequence(experiment.seed, spawn_key=(index, replicate))
+        case = cases[which] = cases.get(which, -1) + 1
+        points.append((len(scenarios), which, case, point, repeat, scenario))
+        scenarios.append(scenario)
+    rows = []
+    for replicate in range(experiment.replicates):
+        for index, which, case, point, repeat, scenario in points:
             rows.append({
                 "run_id": run_id(scenario, replicate, repeat),
                 "point": index,
-                "scenario": scenario["name"],
+                "case": case,
+                "scenario": labels[which],
                 **point,
                 "replicate": replicate,
                 "seed_entropy": str(experiment.seed),
-                "spawn_key": f"{index},{replicate}",
-                "seed": int(sequence.generate_state(1, np.uint64)[0] >> np.uint64(1)),
+                "spawn_key": f"{case},{replicate}",
+                "seed": run_seed(experiment.seed, case, replicate),
                 "status": "pending",
                 "error": "",
             })
-    table = pd.DataFrame(rows)
-    return table, scenarios
+    return pd.DataFrame(rows), scenarios

@@ -4,10 +4,19 @@ Layout of an output folder:
 - manifest.json: what produced the folder (the experiment as it shapes
   results: pcnsim version, a digest of the model code and the numpy and
   numba versions, root seed, steps, record_every, outcomes,
-  chunk_size, a hash of the resolved scenarios and one of the design), and,
-  once a sweep has finished, the checksums of runs.parquet, summary.csv and
-  experiment.yaml, which `pcnsim plot` and `pcnsim sensitivity` check;
+  chunk_size, a hash of the resolved scenarios and one of the design points),
+  the replicates it holds, and, once a sweep has finished, the checksums of
+  the files below, which `pcnsim plot`, `sensitivity`, `discover` and
+  `report` check;
+- experiment.yaml: the experiment as run, its scenarios the copies in
+  scenarios/ (each as read, its own files' paths made absolute), so
+  `pcnsim sweep DIR/experiment.yaml` reruns it from anywhere;
+- points.jsonl: each design point's fully resolved scenario, one per line;
+- provenance.json: pcnsim version and commit, Python, platform, packages, and
+  each session that ran runs (start, end, runs, workers, executor);
 - runs.parquet: the design table with each run's status;
+- runs_summary.parquet and runs_summary.csv: one row per run with its
+  parameters, seed and scalar outcomes (pcnsim.study.runs);
 - timeseries/part-NNNNN.parquet: recorded outcomes of one chunk of runs;
 - status/part-NNNNN.json: that chunk's runs, ok or failed with the error,
   what produced it and the timeseries part's checksum. It is written after
@@ -35,8 +44,9 @@ from pydantic import ValidationError
 from .. import __version__
 from ..config import Scenario, ScenarioError, safe_yaml
 from ..outputs.files import clear_staging, file_sha256, locked, make_folder, sha256, write_bytes, write_text
-from ..outputs.provenance import model_digest
+from ..outputs.provenance import describe, model_digest
 from .experiment import Experiment, design_table
+from .runs import summarise_runs
 
 
 def run_chunk(runs: list[dict], scenarios: dict[int, dict], steps_every: int, outcomes: list[str]):
@@ -114,7 +124,12 @@ def _digest(value) -> str:
 
 
 def identity(experiment: Experiment, table: pd.DataFrame, scenarios: list[dict]) -> dict:
-    """What shapes a sweep's results, field by field, so a changed one can be named."""
+    """What shapes a sweep's results, field by field, so a changed one can be named.
+
+    The replicates are not part of it: more of them only add runs (with seeds
+    of their own) after the existing ones, so a folder can be extended.
+    """
+    first = table[table["replicate"] == 0]
     return {
         "pcnsim": __version__,
         "model": model_digest(("numpy", "numba")),
@@ -124,7 +139,7 @@ def identity(experiment: Experiment, table: pd.DataFrame, scenarios: list[dict])
         "outcomes": list(experiment.outcomes),
         "chunk_size": experiment.chunk_size,
         "scenarios": _digest(scenarios),
-        "design": _digest(table[["run_id", "point", "seed"]].astype(str).values.tolist()),
+        "design": _digest(first[["run_id", "point", "seed"]].astype(str).values.tolist()),
     }
 
 
@@ -144,7 +159,7 @@ def _changed(old: dict, new: dict, out: Path) -> ScenarioError:
             return ScenarioError(f"{out}: holds a sweep run with {field}: {shown}, not {new[field]!s}; "
                                  f"set {field} back to resume it, {afresh}")
     what = ("the resolved scenarios (a scenario file or a parameter's values)" if old.get("scenarios") !=
-            new["scenarios"] else "the design (parameters, design, samples, levels or replicates)")
+            new["scenarios"] else "the design (parameters, design, samples or levels)")
     return ScenarioError(f"{out}: holds a sweep of another experiment: {what} changed since it ran; "
                          f"undo the change to resume it, {afresh}")
 
@@ -164,9 +179,9 @@ def read_manifest(out: Path) -> dict | None:
     return manifest if ok else None
 
 
-def _write_manifest(out: Path, experiment: dict, files: dict) -> None:
-    write_text(out / MANIFEST, json.dumps({"format": FORMAT, "experiment": experiment, "files": files},
-                                          indent=1, sort_keys=True) + "\n")
+def _write_manifest(out: Path, experiment: dict, replicates: int, files: dict) -> None:
+    write_text(out / MANIFEST, json.dumps({"format": FORMAT, "experiment": experiment, "replicates": replicates,
+                                           "files": files}, indent=1, sort_keys=True) + "\n")
 
 
 def _part(i: int) -> str:
@@ -196,7 +211,7 @@ def _write_part(out: Path, i: int, produced_by: dict, timeseries: pd.DataFrame, 
     write_text(out / "status" / f"{_part(i)}.json", json.dumps(record) + "\n")
 
 
-def _verify(out: Path, chunks: list[pd.DataFrame], current: dict) -> dict[int, pd.DataFrame]:
+def _verify(out: Path, chunks: list[pd.DataFrame], current: dict, replicates: int) -> dict[int, pd.DataFrame]:
     """The finished parts of `out` that this experiment can keep, by chunk; refuses a folder of another one.
 
     A part that is missing or damaged, or a lone part made by another
@@ -210,6 +225,12 @@ def _verify(out: Path, chunks: list[pd.DataFrame], current: dict) -> dict[int, p
     made_by = manifest["experiment"] if manifest else next((p[0] for p in found.values() if p), None)
     if made_by is not None and made_by != current:
         raise _changed(made_by, current, out)
+    if manifest is None and made_by is None and not (out / "status").is_dir() and any(out.iterdir()):
+        raise ScenarioError(f"{out}: holds files that are not a sweep's; choose another --out (or empty {out})")
+    held = manifest.get("replicates", 0) if manifest else 0
+    if held > replicates:
+        raise ScenarioError(f"{out}: holds {held} replicates, more than this experiment's {replicates}; set "
+                            f"replicates to {held} or more to keep them, or start afresh with another --out")
     if manifest is None and made_by is None and (out / "runs.parquet").exists() and any(out.glob("status/*.parquet")):
         raise ScenarioError(f"{out}: holds a sweep made by an older pcnsim (no {MANIFEST}); "
                             f"start afresh with another --out (or after deleting {out})")
@@ -229,7 +250,7 @@ def _remove_strays(out: Path, n: int) -> None:
 def run(experiment: Experiment, out: Path, *, folder: Path = Path("."), workers: int = 1,
         scheduler: str | None = None, progress: bool = True, source: str | None = None,
         started: Callable[[], None] | None = None) -> pd.DataFrame:
-    """Run whatever is missing from `out`, write its summary, and return the design table with each run's status.
+    """Run whatever is missing from `out`, write its summaries, and return the design table with each run's status.
 
     `folder` is where the experiment's scenario paths are relative to; `source`
     names the experiment in error messages (default: its name); `started` is
@@ -237,26 +258,29 @@ def run(experiment: Experiment, out: Path, *, folder: Path = Path("."), workers:
     created on disk before the experiment and the executor are known good.
     """
     out = Path(out)
+    begun = describe()["time"]
     table, scenarios = design_table(experiment, Path(folder), source or experiment.name)
     current = identity(experiment, table, scenarios)
     chunks = _chunks(table, experiment.chunk_size)
+    as_run, copies = resolved_experiment(experiment, Path(folder), table)
     with ExitStack() as stack:
         existed = out.is_dir()
         if existed:
             stack.enter_context(locked(out, wait=False))
-            done = _verify(out, chunks, current)
+            done = _verify(out, chunks, current, experiment.replicates)
         todo = [i for i in range(len(chunks)) if not existed or i not in done]
         pool = stack.enter_context(executor(workers, scheduler)) if todo else None
         if not existed:
             make_folder(out)
             stack.enter_context(locked(out, wait=False))
-            done = _verify(out, chunks, current)
+            done = _verify(out, chunks, current, experiment.replicates)
             todo = [i for i in range(len(chunks)) if i not in done]
         clear_staging(out)
-        for sub in ("timeseries", "status"):
+        for sub in ("timeseries", "status", "scenarios"):
             make_folder(out / sub)
+            clear_staging(out / sub)
         _remove_strays(out, len(chunks))
-        _write_manifest(out, current, {})
+        _write_manifest(out, current, experiment.replicates, {})
         write_bytes(out / "runs.parquet", _parquet_bytes(table))
         if todo:
             if started:
@@ -264,15 +288,86 @@ def run(experiment: Experiment, out: Path, *, folder: Path = Path("."), workers:
             done.update(_run_parts(pool, out, chunks, todo, scenarios, experiment, current, len(table), progress))
         status = pd.concat([done[i] for i in range(len(chunks))], ignore_index=True)
         table = table.drop(columns=["status", "error"]).merge(status, on="run_id", how="left")
-        runs = _parquet_bytes(table)
-        write_bytes(out / "runs.parquet", runs)
-        summary = summarise(out, table, experiment.outcomes).to_csv(index=False).encode("utf-8")
-        write_bytes(out / "summary.csv", summary)
-        described = safe_yaml.dump(experiment.model_dump(mode="json")).encode("utf-8")
-        write_bytes(out / "experiment.yaml", described)
-        _write_manifest(out, current, {"runs.parquet": sha256(runs), "summary.csv": sha256(summary),
-                                       "experiment.yaml": sha256(described)})
+        files = {name: data.encode("utf-8") for name, data in copies.items()}
+        files["experiment.yaml"] = safe_yaml.dump(as_run.model_dump(mode="json")).encode("utf-8")
+        files["points.jsonl"] = "".join(json.dumps({"point": i, "scenario": sc}, sort_keys=True) + "\n"
+                                        for i, sc in enumerate(scenarios)).encode("utf-8")
+        files["runs.parquet"] = _parquet_bytes(table)
+        files["summary.csv"] = summarise(out, table, experiment.outcomes).to_csv(index=False).encode("utf-8")
+        per_run = summarise_runs(out, table, experiment, {i: sc["steps"] for i, sc in enumerate(scenarios)})
+        files["runs_summary.parquet"] = _parquet_bytes(per_run)
+        files["runs_summary.csv"] = per_run.to_csv(index=False).encode("utf-8")
+        files["provenance.json"] = _provenance(out, begun, [len(chunks[i]) for i in todo], workers, scheduler)
+        for name, data in files.items():
+            write_bytes(out / name, data)
+        _remove_old_copies(out, copies)
+        _write_manifest(out, current, experiment.replicates, {name: sha256(data) for name, data in files.items()})
     return table
+
+
+def estimate(experiment: Experiment, out: Path, *, folder: Path = Path("."), workers: int = 1,
+              source: str | None = None) -> str:
+    """What a sweep into `out` would still run and about how long it would take here, from one part run and timed
+    (after the kernels are compiled), with every check a real sweep makes; nothing is written."""
+    import time
+
+    out = Path(out)
+    table, scenarios = design_table(experiment, Path(folder), source or experiment.name)
+    chunks = _chunks(table, experiment.chunk_size)
+    done = _verify(out, chunks, identity(experiment, table, scenarios), experiment.replicates) if out.is_dir() else {}
+    todo = [i for i in range(len(chunks)) if i not in done]
+    runs = sum(len(chunks[i]) for i in todo)
+    head = (f"{experiment.name}: {len(table):,} runs ({len(scenarios)} design points x {experiment.replicates} "
+            f"replicates) in {len(chunks):,} parts; {runs:,} to do" + (f" ({len(table) - runs:,} already done in {out})"
+                                                                       if runs < len(table) else ""))
+    if not todo:
+        return head
+    sample = chunks[todo[0]][["run_id", "point", "seed"]].to_dict("records")
+    points = {r["point"]: scenarios[r["point"]] for r in sample}
+    run_chunk(sample[:1], {k: dict(v, steps=1) for k, v in points.items()}, 1, experiment.outcomes)  # compile
+    clock = time.perf_counter()
+    run_chunk(sample, points, experiment.record_every, experiment.outcomes)
+    seconds = (time.perf_counter() - clock) / len(sample)
+    minutes = runs * seconds / workers / 60
+    return (f"{head}; a run took {seconds:.3f} s here (one part of {len(sample)}), so about {minutes:.1f} minutes on "
+            f"{workers} worker{'s' if workers > 1 else ''}")
+
+
+def resolved_experiment(experiment: Experiment, folder: Path, table: pd.DataFrame) -> tuple[Experiment, dict[str, str]]:
+    """The experiment as a sweep folder keeps it: its scenarios read once and copied into `scenarios/` (their own
+    files' paths made absolute), the experiment naming the copies; returns it with each copy's text by path."""
+    from ..config import read_yaml
+    from ..config.files import resolve_files
+
+    labels = table.drop_duplicates("point").groupby("point")["scenario"].first()
+    per_file = len(labels) // len(experiment.scenarios)
+    copies = {}
+    for k, file in enumerate(experiment.scenarios):
+        label = "".join(c if c.isalnum() or c in "-_" else "_" for c in labels.iloc[k * per_file]).strip("_")
+        name = f"scenarios/{k + 1}-{label or 'scenario'}.yaml"
+        copies[name] = safe_yaml.dump(resolve_files(read_yaml(folder / file) or {}, (folder / file).parent))
+    return experiment.model_copy(update={"scenarios": list(copies)}), copies
+
+
+def _remove_old_copies(out: Path, copies: dict[str, str]) -> None:
+    for path in (out / "scenarios").iterdir():
+        if f"scenarios/{path.name}" not in copies and path.is_file():
+            path.unlink()
+
+
+def _provenance(out: Path, begun: str, ran: list[int], workers: int, scheduler: str | None) -> bytes:
+    """What made the folder's results, with one entry per session that ran runs (kept across resumes)."""
+    try:
+        sessions = json.loads((out / "provenance.json").read_text(encoding="utf-8"))["sessions"]
+    except (OSError, ValueError, KeyError, TypeError):
+        sessions = []
+    sessions = sessions if isinstance(sessions, list) else []
+    record = describe()
+    if ran:
+        sessions.append({"started": begun, "finished": record["time"], "runs": sum(ran), "commit": record["commit"],
+                         "pcnsim": record["pcnsim"], "executor": scheduler or f"local processes ({workers})"})
+    record.pop("time")
+    return (json.dumps({**record, "sessions": sessions}, indent=1) + "\n").encode("utf-8")
 
 
 def _run_parts(pool, out, chunks, todo, scenarios, experiment, current, total, progress) -> dict[int, pd.DataFrame]:
