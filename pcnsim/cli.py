@@ -215,11 +215,14 @@ def cmd_compare(args) -> None:
     print(f"in {result.overtakes} of {result.pairs} paired runs {b} overtakes {a} on milestones met and stays "
           f"ahead{median}")
     from .outputs.figures import sweep_figure
+    from .outputs.files import write_text
     from .study import sweep
 
     _, planned, table, summary = sweep.read_finished(out)
     sweep_figure(planned, table, summary, out / "figure")
-    print(f"wrote summary.csv, runs_summary.csv and .parquet, figure.png and the resolved scenarios to {out}")
+    write_text(out / "checkpoints.csv", result.checkpoints.to_csv(index=False))
+    print(f"wrote checkpoints.csv (the table above), summary.csv (every week), runs_summary.csv (every run), "
+          f"figure.png and the sweep's files to {out}")
 
 
 def cmd_sweep(args) -> None:

@@ -113,10 +113,12 @@ def test_compare_reports_a_table_the_crossover_and_writes_files(tmp_path, capsys
                  "--seeds", "4", "--steps", "104", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "crossover" in text and "milestones_met" in text
-    summary = pd.read_csv(out / "comparison.csv").dropna()  # agreement_share is undefined at week 0
+    summary = pd.read_csv(out / "summary.csv").dropna()  # agreement_share is undefined at week 0
     assert set(summary.scenario) == {"race", "trust_first"}
     assert (summary.ci_low <= summary["mean"] + 1e-12).all() and (summary["mean"] <= summary.ci_high + 1e-12).all()
-    assert (out / "comparison.png").exists() and (out / "checkpoints.csv").exists()
+    table = pd.read_csv(out / "checkpoints.csv")
+    assert set(table["week"]) == {26, 52, 104} and (table["ci_low"] <= table["ci_high"]).all()
+    assert (out / "figure.png").exists() and (out / "runs_summary.csv").exists()
 
 
 def test_run_of_a_csv_structure_writes_pcn_and_ics_tables(tmp_path):
