@@ -168,7 +168,31 @@ def _spec(spec) -> str:
     return ", ".join(number(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v) for v in spec)
 
 
-def what_was_run(experiment, table: pd.DataFrame, summary: pd.DataFrame) -> str:
+def scenario_descriptions(folder: Path, experiment) -> dict[str, str]:
+    """Each scenario's description: from points.jsonl (the resolved scenarios the sweep ran) if the folder has it,
+    else from the experiment's scenario files that can still be read; a scenario with neither has none."""
+    from ..config import read_yaml
+
+    found: dict[str, str] = {}
+    points = folder / "points.jsonl"
+    if points.is_file():
+        for line in points.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                scenario = json.loads(line)["scenario"]
+                found.setdefault(str(scenario["name"]), str(scenario.get("description") or ""))
+            except (ValueError, KeyError, TypeError):
+                continue
+        return found
+    for name in experiment.scenarios:
+        try:
+            data = read_yaml(folder / name)
+            found.setdefault(str(data["name"]), str(data.get("description") or ""))
+        except (ScenarioError, OSError, KeyError, TypeError, AttributeError):
+            continue
+    return found
+
+
+def what_was_run(experiment, table: pd.DataFrame, summary: pd.DataFrame, described: dict[str, str]) -> str:
     scenarios = list(dict.fromkeys(table["scenario"]))
     points = table["point"].nunique()
     status = table["status"].fillna("pending")
@@ -189,6 +213,10 @@ def what_was_run(experiment, table: pd.DataFrame, summary: pd.DataFrame) -> str:
             f"time{'s' if experiment.replicates > 1 else ''} (replicates) from root seed {e(experiment.seed)}, "
             f"for {e(steps)}, outcomes recorded {recorded}. "
             f"{len(table)} runs: {ok} ok, {failed} failed" + (f", {other} not run" if other else "") + ".</p>")
+    listed = [(s, described.get(s, "")) for s in scenarios]
+    if any(d for _, d in listed):
+        text += "<ul>" + "".join(f"<li><code>{e(s)}</code>: {e(d) if d else '(no description)'}</li>"
+                                 for s, d in listed) + "</ul>"
     if failed:
         rows = table[status == "failed"][["run_id", "scenario", "replicate", "error"]].head(FAILED_SHOWN)
         more = f" (first {FAILED_SHOWN} of {failed}; all in runs.parquet)" if failed > FAILED_SHOWN else ""
@@ -494,7 +522,8 @@ def render(folder: Path, experiment, table: pd.DataFrame, summary: pd.DataFrame,
     sections = [f"<h1>{e(experiment.name)}</h1>"]
     if experiment.description:
         sections.append(f'<p class="lead">{e(experiment.description)}</p>')
-    sections.append("<h2>What was run</h2>" + what_was_run(experiment, table, summary))
+    sections.append("<h2>What was run</h2>" + what_was_run(experiment, table, summary,
+                                                                scenario_descriptions(folder, experiment)))
     figures = []
     if has_figure(folder / "figure"):
         cross = f"; crossover marked on {experiment.figure.crossover}" if experiment.figure.crossover else ""
