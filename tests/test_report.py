@@ -382,3 +382,15 @@ def test_numbers_are_shown_to_four_significant_figures(value, shown):
     assert pages.number(value) == shown
     if value is not None and math.isfinite(value) and value:
         assert abs(float(shown) - value) <= 5e-4 * abs(value)
+
+
+def test_the_report_imports_neither_numba_nor_the_engine(sweep):
+    import subprocess
+    import sys
+
+    probe = ("import sys; from pcnsim.study.report import write_report; write_report(sys.argv[1]); "
+             "print(sorted(m for m in ('numba', 'pcnsim.engine.jit', 'pcnsim.engine.batch', 'mesa') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe, str(sweep)], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]" and (sweep / "report.html").exists()

@@ -52,7 +52,8 @@ th { background: #eee; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 caption { text-align: left; font-style: italic; padding-bottom: 0.3em; }
 figure { margin: 1em 0; }
-figure svg, figure img { max-width: 100%; height: auto; display: block; }
+img, svg { max-width: 100%; height: auto; }
+figure svg, figure img { display: block; }
 figcaption { font-size: 0.85em; font-style: italic; }
 pre { background: #f6f6f6; border: 1px solid #ddd; padding: 0.6em; font-size: 0.8em; white-space: pre-wrap;
       overflow-wrap: anywhere; }
@@ -89,6 +90,13 @@ def number(x) -> str:
         return f"{int(x)}"
     digits = min(8, max(0, 3 - math.floor(math.log10(abs(x)))))
     return f"{x:.{digits}f}"
+
+
+def label(value) -> str:
+    """A design value (a parameter's level) as written in an experiment file: 0.2, not 0.2000."""
+    if isinstance(value, (float, np.floating)) and math.isfinite(value):
+        return e(f"{float(value):.6g}")
+    return e(value)
 
 
 def _cell(value) -> str:
@@ -164,8 +172,8 @@ def has_figure(stem: Path) -> bool:
 def _spec(spec) -> str:
     if hasattr(spec, "low"):
         num = f", {spec.num} values" if getattr(spec, "num", None) else ""
-        return f"{number(spec.low)} to {number(spec.high)}{num}"
-    return ", ".join(number(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v) for v in spec)
+        return f"{spec.low:.6g} to {spec.high:.6g}{num}"
+    return ", ".join(f"{v:.6g}" if isinstance(v, float) else str(v) for v in spec)
 
 
 def scenario_descriptions(folder: Path, experiment) -> dict[str, str]:
@@ -274,7 +282,7 @@ def checkpoint_tables(experiment, summary: pd.DataFrame, outcomes: list[str]) ->
         for _, group in these.groupby(keys, sort=False):
             at = group.set_index("step")
             first = group.iloc[0]
-            cells = "".join(_cell(first[k]) for k in labels)
+            cells = "".join(f"<td>{label(first[k])}</td>" for k in labels)
             last = at.loc[weeks[-1]] if weeks[-1] in at.index else None
             cells += f'<td class="num">{number(last["n"]) if last is not None else "–"}</td>'
             for w in weeks:
