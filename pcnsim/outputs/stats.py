@@ -47,3 +47,14 @@ def crossover(first: pd.Series, second: pd.Series) -> int | None:
     behind = np.flatnonzero(~ahead.to_numpy())
     start = behind[-1] + 1 if len(behind) else 0
     return int(ahead.index[start])
+
+
+def wilson_interval(successes: int, trials: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score 95% interval of a proportion (successes of trials); (nan, nan) with no trials."""
+    if trials <= 0:
+        return float("nan"), float("nan")
+    p = successes / trials
+    scale = 1 + z**2 / trials
+    centre = (p + z**2 / (2 * trials)) / scale
+    half = z * np.sqrt(p * (1 - p) / trials + z**2 / (4 * trials**2)) / scale
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
