@@ -470,27 +470,28 @@ def _box_figure(limits: pd.DataFrame, initial: pd.DataFrame, x: pd.DataFrame, st
     from matplotlib.figure import Figure
 
     names = list(initial.columns)
-    fig = Figure(figsize=(7.5, 1.2 + 0.55 * len(names)), layout="constrained")
+    fig = Figure(figsize=(9.5, 1.3 + 0.55 * len(names)), layout="constrained")
     ax = fig.add_subplot()
     restricted = limits.set_index("parameter")
     for row, name in enumerate(reversed(names)):
         ax.barh(row, 1, color="0.88", height=0.5)
         if isinstance(x[name].dtype, pd.CategoricalDtype):
             kept = restricted.loc[name, "values"] if name in restricted.index else "; ".join(sorted(initial.loc[0, name]))
-            ax.barh(row, 1 if name not in restricted.index else 0.5, color="tab:blue", height=0.5)
+            ax.barh(row, 1, color="tab:blue", height=0.5, alpha=1.0 if name in restricted.index else 0.3)
             ax.text(1.01, row, "{" + kept.replace("; ", ", ") + "}", va="center", fontsize=8)
             continue
         whole_low, whole_high = float(initial.loc[0, name]), float(initial.loc[1, name])
         low, high = ((restricted.loc[name, "low"], restricted.loc[name, "high"]) if name in restricted.index
                      else (whole_low, whole_high))
         span = (whole_high - whole_low) or 1.0
-        ax.barh(row, (high - low) / span, left=(low - whole_low) / span, color="tab:blue", height=0.5)
-        ax.text(-0.01, row, _number(whole_low), va="center", ha="right", fontsize=8)
-        ax.text(1.01, row, f"{_number(whole_high)}   box: {_number(low)} to {_number(high)}", va="center", fontsize=8)
+        ax.barh(row, (high - low) / span, left=(low - whole_low) / span, color="tab:blue", height=0.5,
+                alpha=1.0 if name in restricted.index else 0.3)
+        box = f"box {_number(low)} to {_number(high)}" if name in restricted.index else "not restricted"
+        ax.text(1.02, row, f"{box} (range {_number(whole_low)} to {_number(whole_high)})", va="center", fontsize=8)
     ax.set_yticks(range(len(names)), list(reversed(names)))
-    ax.set_xlim(-0.12, 1.45)
+    ax.set_xlim(0, 1.95)
     ax.set_xticks([])
-    ax.set_xlabel("each uncertainty's range in the sweep (grey) and the box's limits (blue)")
+    ax.set_xlabel("grey: the range in the sweep; blue: the box (pale: not restricted)")
     ax.set_title(f"PRIM box {int(stats['box'])}: coverage {stats['coverage']:.2f}, density {stats['density']:.2f}, "
                  f"mass {stats['mass']:.2f}", fontsize=10)
     return _rendered(fig)
