@@ -67,6 +67,16 @@ def _workers(text: str) -> int:
     return value
 
 
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (both excluded), got {text}")
+    return value
+
+
 def _seeds(text: str) -> int:
     value = _positive(text)
     if value > MAX_SEEDS:
@@ -322,6 +332,20 @@ def cmd_export(args) -> None:
     print(f"wrote {target}: {rows:,} rows (one per run and recorded week, with every parameter)")
 
 
+def cmd_discover(args) -> None:
+    from .study import discover
+
+    result = discover.discover(args.folder, args.outcome, out=args.out, threshold=args.threshold,
+                               peel_alpha=args.peel_alpha, mass_min=args.mass_min, box=args.box, score=args.score)
+    print(discover.describe(result))
+
+
+def cmd_report(args) -> None:
+    from .study.report import write_report
+
+    print(f"wrote {write_report(args.folder, args.out)}")
+
+
 def cmd_sensitivity(args) -> None:
     from .outputs.files import locked, write_text
     from .study import sweep
@@ -432,6 +456,26 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("folder", help="a sweep's output folder")
     ex.add_argument("--out", type=_stem, help="the CSV file (default: FOLDER/table.csv)")
     ex.set_defaults(func=cmd_export)
+
+    di = sub.add_parser("discover", help="scenario discovery on a finished sweep: under which conditions does an "
+                        "outcome hold? (PRIM boxes, a CART tree, feature scores, each lever setting's robustness)")
+    di.add_argument("folder", help="a sweep's output folder")
+    di.add_argument("--outcome", required=True, metavar="EXPR", help="a true/false expression over runs_summary's "
+                    "columns; in a sweep of several scenarios name a scenario's column as SCENARIO.COLUMN, e.g. "
+                    "\"race.joint_value_w260 >= trust_first.joint_value_w260\"")
+    di.add_argument("--score", metavar="COLUMN", help="a numeric column, higher better, for each lever setting's regret")
+    di.add_argument("--threshold", type=_share, default=0.8, help="least density of the chosen PRIM box (default: 0.8)")
+    di.add_argument("--peel-alpha", type=_share, default=0.05, help="share of the data peeled at each PRIM step "
+                    "(default: 0.05)")
+    di.add_argument("--mass-min", type=_share, default=0.05, help="least share of the data in a PRIM box (default: 0.05)")
+    di.add_argument("--box", type=_non_negative, help="choose this box of the peeling trajectory instead")
+    di.add_argument("--out", type=_folder, help="output folder (default: FOLDER/discover)")
+    di.set_defaults(func=cmd_discover)
+
+    rp = sub.add_parser("report", help="a finished sweep as one self-contained HTML page to mail (no outside requests)")
+    rp.add_argument("folder", help="a sweep's output folder")
+    rp.add_argument("--out", type=_stem, help="the HTML file (default: FOLDER/report.html)")
+    rp.set_defaults(func=cmd_report)
 
     se = sub.add_parser("sensitivity", help="Sobol or Morris indices over time of a finished sweep")
     se.add_argument("folder", help="a sweep's output folder (sobol or morris design)")
