@@ -5,7 +5,9 @@ import pandas as pd
 import pytest
 
 from pcnsim.config import load
+from pcnsim.engine.batch import simulate
 from pcnsim.model import AGENT_REPORTERS, PCNModel
+from pcnsim.study.replicate import replicate
 from conftest import SCENARIOS
 
 
@@ -41,3 +43,28 @@ def test_datacollector_is_off_by_default_and_can_report_a_subset():
 def test_default_scenario_is_the_shipped_baseline():
     pd.testing.assert_frame_equal(PCNModel(seed=3).run(10), PCNModel(load(SCENARIOS / "baseline.yaml"), seed=3).run(10))
     assert PCNModel().params == load(SCENARIOS / "baseline.yaml")
+
+
+def test_simulate_returns_each_run_by_outcome_name_on_request(tmp_path):
+    scenario = load(SCENARIOS / "race.yaml", ["steps=20"])
+    # A CSV structure's 30 PCNs cannot each watch 40 others: known only once it is built, so returned as an error.
+    path = tmp_path / "csv.yaml"
+    path.write_text(f"network: {{kind: csv, file: {SCENARIOS / 'data' / 'example_practices.csv'}}}\n"
+                    "comparison: {visible: 40}\n")
+    named, failed = simulate([scenario, load(path)], [4, 4], named=True)
+    model = PCNModel(scenario, seed=4)
+    pd.testing.assert_frame_equal(named, model.run())
+    assert isinstance(failed, Exception)
+    array = simulate([scenario], [4])[0]
+    assert isinstance(array, np.ndarray) and np.array_equal(array, named.to_numpy(float), equal_nan=True)
+    some = simulate([scenario], [4], record_every=5, outcomes=["milestones_met", "mean_trust"], named=True)[0]
+    assert list(some.columns) == ["milestones_met", "mean_trust"] and some["milestones_met"].dtype == np.int64
+    pd.testing.assert_frame_equal(some, named.iloc[::5][["milestones_met", "mean_trust"]].reset_index(drop=True))
+
+
+def test_replicate_keeps_counts_as_integers_and_a_seed_column():
+    table = replicate(load(SCENARIOS / "baseline.yaml", ["steps=8"]), [1, 2])
+    assert table["seed"].tolist() == [1] * 9 + [2] * 9
+    assert table["milestones_due"].dtype == np.int64 and table["mean_trust"].dtype == np.float64
+    alone = PCNModel(load(SCENARIOS / "baseline.yaml", ["steps=8"]), seed=2).run()
+    pd.testing.assert_frame_equal(table[table["seed"] == 2].drop(columns="seed").reset_index(drop=True), alone)
