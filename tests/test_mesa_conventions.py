@@ -1,14 +1,17 @@
 """What a Mesa user expects of PCNModel and of the results: a DataCollector, a default scenario, named columns."""
 
+import shlex
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from pcnsim.cli import main
 from pcnsim.config import load
 from pcnsim.engine.batch import simulate
 from pcnsim.model import AGENT_REPORTERS, PCNModel
 from pcnsim.study.replicate import replicate
-from conftest import SCENARIOS
+from conftest import ROOT, SCENARIOS
 
 
 def test_datacollector_holds_the_timeseries_numbers():
@@ -68,3 +71,35 @@ def test_replicate_keeps_counts_as_integers_and_a_seed_column():
     assert table["milestones_due"].dtype == np.int64 and table["mean_trust"].dtype == np.float64
     alone = PCNModel(load(SCENARIOS / "baseline.yaml", ["steps=8"]), seed=2).run()
     pd.testing.assert_frame_equal(table[table["seed"] == 2].drop(columns="seed").reset_index(drop=True), alone)
+
+
+def _readme_block(language: str, after: str) -> str:
+    """The first ```language block of README.md's section `after`."""
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split(f"## {after}\n", 1)[1].split("\n## ", 1)[0]
+    return section.split(f"```{language}\n", 1)[1].split("```", 1)[0]
+
+
+def test_readme_duckdb_query(tmp_path, monkeypatch, capsys):
+    duckdb = pytest.importorskip("duckdb")
+    # A small pressure_vs_stakes, in the folder the README names (relative to the working folder).
+    experiment = tmp_path / "pvs.yaml"
+    experiment.write_text(f"name: pressure_vs_stakes\nscenarios: [{SCENARIOS / 'baseline.yaml'}]\n"
+                          "parameters: {mandates.0.total_effort: [0.0, 40.0], practices.stakes.mean: [0.0, 1.0]}\n"
+                          "replicates: 2\nrecord_every: 4\noutcomes: [mean_trust, burnout]\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["sweep", str(experiment), "--out", "results/pressure_vs_stakes", "--workers", "1"]) == 0
+    runs = pd.read_parquet("results/pressure_vs_stakes/runs.parquet")
+    timeseries = pd.read_parquet("results/pressure_vs_stakes/timeseries")
+    final = timeseries[timeseries["step"] == 260].merge(runs[runs["status"] == "ok"], on="run_id")
+    expected = (final.groupby(["mandates.0.total_effort", "practices.stakes.mean"])["mean_trust"]
+                .agg(runs="count", mean_trust="mean").reset_index()
+                .rename(columns={"mandates.0.total_effort": "effort", "practices.stakes.mean": "stakes"}))
+    assert len(expected) == 4 and (expected["runs"] == 2).all()
+    # The shell's form: the SQL is the one argument of `duckdb -c`, as the shell would pass it.
+    command = shlex.split(_readme_block("bash", "Querying results with DuckDB"))
+    assert command[:2] == ["duckdb", "-c"] and len(command) == 3
+    from_shell = duckdb.sql(command[2]).df()
+    namespace = {}
+    exec(_readme_block("python", "Querying results with DuckDB"), namespace)
+    for got in (from_shell, namespace["final"]):
+        pd.testing.assert_frame_equal(got, expected, check_dtype=False)
