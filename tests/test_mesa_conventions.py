@@ -103,3 +103,23 @@ def test_readme_duckdb_query(tmp_path, monkeypatch, capsys):
     exec(_readme_block("python", "Querying results with DuckDB"), namespace)
     for got in (from_shell, namespace["final"]):
         pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+
+
+def test_a_folder_written_by_the_python_api_can_be_plotted(tmp_path, monkeypatch, capsys):
+    from pcnsim.study import experiment as experiments
+    from pcnsim.study import sweep
+
+    (tmp_path / "exp").mkdir()
+    (tmp_path / "exp" / "small.yaml").write_text(
+        "name: small\nscenarios: [../scenarios/race.yaml]\nparameters: {values.confidence: [0.2, 0.4]}\n"
+        "replicates: 2\nsteps: 10\noutcomes: [milestones_met, mean_trust]\n")
+    monkeypatch.chdir(tmp_path / "exp")  # scenario paths are relative to `folder`, not to the working folder
+    (tmp_path / "scenarios").symlink_to(SCENARIOS)
+    experiment, folder = experiments.load(tmp_path / "exp" / "small.yaml")
+    built = experiments.Experiment(name="built", scenarios=["scenarios/trust_first.yaml"],
+                                   parameters={"values.confidence": [0.2, 0.4]}, replicates=2, steps=10)
+    for made, where, out in ((experiment, folder, tmp_path / "loaded"), (built, tmp_path, tmp_path / "built")):
+        table = sweep.run(made, out, folder=where, progress=False)
+        assert (table["status"] == "ok").all()
+        assert main(["plot", str(out)]) == 0
+        assert (out / "plot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
