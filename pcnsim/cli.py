@@ -165,8 +165,16 @@ def cmd_run(args) -> None:
     checkpoints = sorted({s for s in (0, 26, 52, 156, scenario.steps) if s <= scenario.steps})
     table = timeseries.set_index("step").loc[checkpoints, SUMMARY].T
     table.columns = [f"week {c}" for c in checkpoints]
-    print(table.to_string(float_format=lambda x: f"{x:.3f}"))
+    print(_summary(table).to_string())
     print(f"wrote timeseries.csv, pcns.csv, ics.csv, agents.csv, edges.csv, scenario.yaml, outcomes.png to {Path(args.out)}")
+
+
+def _summary(table):
+    """The run's checkpoint table as text: counts (outcome rows) as whole numbers, the rest to 3 decimals."""
+    from .engine.outcomes import COUNTS
+
+    return table.apply(lambda row: row.map(lambda x: "NaN" if x != x else f"{x:.0f}" if row.name in COUNTS
+                                           else f"{x:.3f}"), axis=1)
 
 
 def _run_with_progress(model, steps: int):
@@ -367,6 +375,18 @@ def cmd_sensitivity(args) -> None:
     print(f"wrote sensitivity.csv (all {indices['step'].nunique()} time points) and sensitivity.png/svg to {out}")
 
 
+def cmd_outcomes(args) -> None:
+    from .config.docgen import outcome_listing
+
+    print(outcome_listing())
+
+
+def cmd_params(args) -> None:
+    from .config.docgen import parameter_listing
+
+    print(parameter_listing(args.section))
+
+
 def cmd_app(args) -> None:
     from .trainer.server import serve
 
@@ -387,12 +407,21 @@ def cmd_race(args) -> None:
         print(f"wrote {Path(args.out) / name}")
 
 
+def _examples(*commands: str) -> dict:
+    """A subparser's epilog of example commands, kept as written (not re-wrapped)."""
+    return {"formatter_class": argparse.RawDescriptionHelpFormatter,
+            "epilog": "examples:\n" + "\n".join(f"  {command}" for command in commands)}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="pcnsim", description="Simulate collaboration in a Primary Care Network.")
     parser.add_argument("--version", action="version", version=f"pcnsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    run = sub.add_parser("run", help="run one scenario and write its outputs")
+    run = sub.add_parser("run", help="run one scenario and write its outputs", **_examples(
+        "pcnsim run scenarios/baseline.yaml --out out/baseline",
+        "pcnsim run scenarios/race.yaml --seed 4 --steps 104 --out out/race",
+        "pcnsim run scenarios/england.yaml --set network.pcns=100 --set values.confidence=0.2 --out out/england"))
     run.add_argument("scenario", help="scenario YAML file")
     run.add_argument("--seed", type=_non_negative, help="random seed (default: the scenario's)")
     run.add_argument("--steps", type=_positive, help="weeks to simulate (default: the scenario's)")
@@ -401,11 +430,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     check = sub.add_parser("validate", help="check a scenario or experiment file without running it (for an "
-                           "experiment: its runs and an estimate of their time)")
+                           "experiment: its runs and an estimate of their time)", **_examples(
+        "pcnsim validate scenarios/baseline.yaml", "pcnsim validate out/race/scenario.yaml",
+        "pcnsim validate experiments/when_racing_pays.yaml"))
     check.add_argument("scenario", help="a scenario or experiment YAML file")
     check.set_defaults(func=cmd_validate)
 
-    cmp_ = sub.add_parser("compare", help="compare two scenarios over many seeds (e.g. race vs trust_first)")
+    cmp_ = sub.add_parser("compare", help="compare two scenarios over many seeds (e.g. race vs trust_first)", **_examples(
+        "pcnsim compare scenarios/race.yaml scenarios/trust_first.yaml",
+        "pcnsim compare scenarios/race.yaml scenarios/trust_first.yaml --seeds 100 --out out/compare100",
+        "pcnsim compare scenarios/baseline.yaml scenarios/high_stakes.yaml --steps 156 --set network.practices=8"))
     cmp_.add_argument("first", help="scenario expected ahead early (e.g. scenarios/race.yaml)")
     cmp_.add_argument("second", help="scenario it is compared with (e.g. scenarios/trust_first.yaml)")
     cmp_.add_argument("--seeds", type=_seeds, default=30, help="paired runs per scenario (default: 30); rerun with "
@@ -419,7 +453,10 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--scheduler", type=_scheduler, metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://HOST:8786")
     cmp_.set_defaults(func=cmd_compare)
 
-    sw = sub.add_parser("sweep", help="run an experiment: scenarios and parameters over many replicates")
+    sw = sub.add_parser("sweep", help="run an experiment: scenarios and parameters over many replicates", **_examples(
+        "pcnsim sweep experiments/not_a_race.yaml",
+        "pcnsim sweep experiments/pressure_vs_stakes.yaml --out results/pvs --workers 4",
+        "pcnsim sweep experiments/sensitivity.yaml --scheduler tcp://HOST:8786"))
     sw.add_argument("experiment", help="experiment YAML file")
     sw.add_argument("--out", type=_folder, help="output folder (default: results/<experiment name>)")
     sw.add_argument("--workers", type=_workers, default=os.cpu_count() or 1, help="local worker processes")
@@ -430,7 +467,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "left and how long they would take; write nothing")
     sw.set_defaults(func=cmd_sweep)
 
-    ca = sub.add_parser("calibrate", help="fit a targets file's free parameters to its targets (Optuna)")
+    ca = sub.add_parser("calibrate", help="fit a targets file's free parameters to its targets (Optuna)", **_examples(
+        "pcnsim calibrate calibration/targets.yaml --dry-run",
+        "pcnsim calibrate calibration/targets.yaml --out results/fit --workers 4",
+        "pcnsim calibrate calibration/targets.yaml --trials 200 --set network.pcns=1250"))
     ca.add_argument("targets", help="a targets file with a calibrate section (e.g. calibration/targets.yaml)")
     ca.add_argument("--out", type=_folder, help="output folder (default: results/calibrate-<targets file name>)")
     ca.add_argument("--trials", type=_positive, help="trials in all (default: the file's calibrate.trials); a "
@@ -443,7 +483,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "calibration would take; write nothing")
     ca.set_defaults(func=cmd_calibrate)
 
-    pl = sub.add_parser("plot", help="outcome curves (mean, 95%% CI) or a phase diagram of a finished sweep")
+    pl = sub.add_parser("plot", help="outcome curves (mean, 95%% CI) or a phase diagram of a finished sweep", **_examples(
+        "pcnsim plot results/not_a_race",
+        "pcnsim plot results/not_a_race --outcome mean_trust --outcome milestones_met --out out/trust",
+        "pcnsim plot results/pressure_vs_stakes --phase"))
     pl.add_argument("folder", help="a sweep's output folder")
     pl.add_argument("--outcome", action="append", help="outcome to plot (repeatable; default: the experiment's figure)")
     pl.add_argument("--by", help="colour lines by this design column (default: scenario)")
@@ -452,13 +495,18 @@ def build_parser() -> argparse.ArgumentParser:
     pl.set_defaults(func=cmd_plot)
 
     ex = sub.add_parser("export", help="a finished sweep as one CSV table, every parameter on each row (as NetLogo "
-                        "BehaviorSpace's table output)")
+                        "BehaviorSpace's table output)", **_examples("pcnsim export results/not_a_race",
+                                                                      "pcnsim export results/not_a_race --out table.csv"))
     ex.add_argument("folder", help="a sweep's output folder")
     ex.add_argument("--out", type=_stem, help="the CSV file (default: FOLDER/table.csv)")
     ex.set_defaults(func=cmd_export)
 
     di = sub.add_parser("discover", help="scenario discovery on a finished sweep: under which conditions does an "
-                        "outcome hold? (PRIM boxes, a CART tree, feature scores, each lever setting's robustness)")
+                        "outcome hold? (PRIM boxes, a CART tree, feature scores, each lever setting's robustness)",
+                        **_examples('pcnsim discover results/when_racing_pays --outcome "race.joint_value_w260 >= '
+                                    'trust_first.joint_value_w260"',
+                                    'pcnsim discover results/sensitivity --outcome "mean_trust_w260 > 0.5" '
+                                    '--threshold 0.7'))
     di.add_argument("folder", help="a sweep's output folder")
     di.add_argument("--outcome", required=True, metavar="EXPR", help="a true/false expression over runs_summary's "
                     "columns; in a sweep of several scenarios name a scenario's column as SCENARIO.COLUMN, e.g. "
@@ -472,24 +520,39 @@ def build_parser() -> argparse.ArgumentParser:
     di.add_argument("--out", type=_folder, help="output folder (default: FOLDER/discover)")
     di.set_defaults(func=cmd_discover)
 
-    rp = sub.add_parser("report", help="a finished sweep as one self-contained HTML page to mail (no outside requests)")
+    rp = sub.add_parser("report", help="a finished sweep as one self-contained HTML page to mail (no outside requests)",
+                        **_examples("pcnsim report results/not_a_race",
+                                    "pcnsim report out/compare --out board/race_vs_trust_first.html"))
     rp.add_argument("folder", help="a sweep's output folder")
     rp.add_argument("--out", type=_stem, help="the HTML file (default: FOLDER/report.html)")
     rp.set_defaults(func=cmd_report)
 
-    se = sub.add_parser("sensitivity", help="Sobol or Morris indices over time of a finished sweep")
+    se = sub.add_parser("sensitivity", help="Sobol or Morris indices over time of a finished sweep", **_examples(
+        "pcnsim sweep experiments/sensitivity.yaml && pcnsim sensitivity results/sensitivity"))
     se.add_argument("folder", help="a sweep's output folder (sobol or morris design)")
     se.set_defaults(func=cmd_sensitivity)
 
-    app = sub.add_parser("app", help="serve the trainer's interactive 'it is not a race' page (works offline)")
+    app = sub.add_parser("app", help="serve the trainer's interactive 'it is not a race' page (works offline)",
+                         **_examples("pcnsim app", "pcnsim app --port 9000"))
     app.add_argument("--port", type=_port, default=8765, help="port (default: 8765)")
     app.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     app.set_defaults(func=cmd_app)
 
-    race = sub.add_parser("race", help="write the race vs trust_first animation (GIF, MP4 with ffmpeg) and still")
+    race = sub.add_parser("race", help="write the race vs trust_first animation (GIF, MP4 with ffmpeg) and still",
+                          **_examples("pcnsim race", "pcnsim race --seed 3 --out out/race3"))
     race.add_argument("--out", type=_folder, default="out/race", help="output folder (default: out/race)")
     race.add_argument("--seed", type=_non_negative, help="seed of the PCN shown (default: the trainer page's)")
     race.set_defaults(func=cmd_race)
+
+    oc = sub.add_parser("outcomes", help="list every outcome a run can record, national and per PCN", **_examples(
+        "pcnsim outcomes", "pcnsim outcomes | grep trust"))
+    oc.set_defaults(func=cmd_outcomes)
+
+    pa = sub.add_parser("params", help="list the scenario fields --set and experiments can set: type, default, "
+                        "allowed values", **_examples("pcnsim params", "pcnsim params values",
+                                                      "pcnsim params ownership.overload_loss"))
+    pa.add_argument("section", nargs="?", help="only this section or field (e.g. values, mandates, ownership.overload_loss)")
+    pa.set_defaults(func=cmd_params)
     return parser
 
 
@@ -503,8 +566,13 @@ def _note_first_compile() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        if not argv:  # a usage error: the help (with every command) on stderr, where argparse puts usage errors
+            parser.print_help(sys.stderr)
+            raise ScenarioError("pcnsim: choose a command (pcnsim COMMAND --help for its options and examples)")
+        args = parser.parse_args(argv)
         args.func(args)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -9,6 +9,10 @@ network over the ties.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+
 import mesa
 import networkx as nx
 import numpy as np
@@ -16,11 +20,15 @@ import pandas as pd
 from mesa.discrete_space import Network
 
 from .agents import Member
-from .config import Scenario
+from .config import Scenario, load
 from .engine.batch import Batch
 from .engine.outcomes import COUNTS, OUTCOMES, PCN_OUTCOMES
 from .engine.view import View
 from .world.build import build
+
+BASELINE = Path(__file__).with_name("scenarios") / "baseline.yaml"  # shipped: a link to scenarios/baseline.yaml
+# What each member reports to a DataCollector: its state as Mesa users read it (pcnsim.agents.Member).
+AGENT_REPORTERS = ("kind", "engagement", "ownership", "burnout", "capacity", "stake")
 
 
 class PCNModel(mesa.Model):
@@ -28,13 +36,23 @@ class PCNModel(mesa.Model):
 
     Parameters
     ----------
-    scenario : Scenario
-        Validated parameters (see pcnsim.config.schema and docs/ODD.md).
+    scenario : Scenario, optional
+        Validated parameters (see pcnsim.config.schema and docs/ODD.md); by default the shipped
+        scenarios/baseline.yaml (one PCN of five practices under a steady flow of requirements).
     seed : int, optional
         Seed for the run; defaults to the scenario's own seed.
+    collect : bool or list of outcome names, optional
+        Also fill a Mesa `DataCollector` (`self.datacollector`) at week 0 and after every week: one model
+        reporter per national outcome (or per named outcome) and the members' `AGENT_REPORTERS`. Off by
+        default (`self.datacollector` is None): the agent reporters read every member every week in
+        Python, which costs more than the week itself on a large network, and `timeseries()` already
+        holds every national outcome.
     """
 
-    def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
+    def __init__(self, scenario: Scenario | None = None, seed: int | None = None,
+                 collect: bool | Sequence[str] = False) -> None:
+        scenario = load(BASELINE) if scenario is None else scenario
+        reported = _reported(collect)
         self.seed_used = scenario.seed if seed is None else int(seed)
         super().__init__(rng=self.seed_used)
         self.params = scenario
@@ -51,6 +69,9 @@ class PCNModel(mesa.Model):
             Member(self, i, self.space[i])
         self._rows: list[np.ndarray] = []
         self._pcn_rows: list[tuple[int, np.ndarray]] = []
+        self.datacollector = None if reported is None else mesa.DataCollector(
+            model_reporters={name: partial(_latest, name) for name in reported},
+            agent_reporters={name: name for name in AGENT_REPORTERS})
         self._record()
 
     @property
@@ -73,6 +94,8 @@ class PCNModel(mesa.Model):
         self._rows.append(self.batch.outcomes[0].copy())
         if self.week % self.params.record_levels_every == 0:
             self._pcn_rows.append((self.week, self.batch.pcn_outcomes()[0]))
+        if self.datacollector is not None:
+            self.datacollector.collect(self)
 
     def run(self, steps: int | None = None) -> pd.DataFrame:
         """Step the model (by default the scenario's `steps`) and return the outcome table.
@@ -109,6 +132,25 @@ class PCNModel(mesa.Model):
             frame.insert(3, "practices", np.bincount(s.pcn, minlength=s.n_pcns))
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
+
+
+def _reported(collect: bool | Sequence[str]) -> tuple[str, ...] | None:
+    """The national outcomes a DataCollector reports (None: no DataCollector); unknown names are refused."""
+    if collect is False:
+        return None
+    if collect is True:
+        return OUTCOMES
+    if isinstance(collect, str):  # a lone name would otherwise be read letter by letter
+        collect = [collect]
+    unknown = sorted(set(collect) - set(OUTCOMES))
+    if unknown:
+        raise ValueError(f"collect: unknown outcome(s) {', '.join(unknown)}; known: {', '.join(OUTCOMES)}")
+    return tuple(collect)
+
+
+def _latest(name: str, model: PCNModel) -> int | float:
+    """A model reporter: national outcome `name` of the week just recorded (typed as in `timeseries()`)."""
+    return _typed(name, model._rows[-1][OUTCOMES.index(name)])
 
 
 def _typed(name: str, value: float) -> int | float:

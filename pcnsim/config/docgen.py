@@ -1,5 +1,7 @@
 """The README's scenario reference and outcome tables, generated from the schema and the outcome registry.
 
+The same rows, as plain text, are what `pcnsim params` and `pcnsim outcomes` print.
+
 Each table sits in README.md between `<!-- generated: NAME -->` and
 `<!-- end generated -->`; regenerate them all with
 
@@ -24,6 +26,7 @@ from pydantic.fields import FieldInfo
 
 from ..engine.outcomes import NATIONAL, PCN, Registry
 from . import files, safe_yaml
+from .errors import ScenarioError, shown
 from .schema import SEED_MAX, Scenario, Spread
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -125,7 +128,22 @@ def _default(field: FieldInfo) -> str:
     return _number(value)
 
 
+def _type(annotation: Any) -> str:
+    """What kind of value a field takes, in a word or two."""
+    bare, _, optional = strip_annotation(annotation)
+    if get_origin(bare) is Literal:
+        word = "choice"
+    elif isinstance(bare, type) and issubclass(bare, Spread):
+        word = "spread"
+    elif get_origin(bare) in (tuple, list):
+        word = "weights" if get_origin(bare) is tuple else "list"
+    else:
+        word = {bool: "true/false", int: "whole number", float: "number", str: "text"}.get(bare, "value")
+    return f"{word} or none" if optional else word
+
+
 def _rows(model: type[BaseModel], prefix: str = ""):
+    """(dotted key, default, allowed, meaning, type) of every settable field, in the schema's order."""
     for name, field in model.model_fields.items():
         key = prefix + name
         bare, _, _ = strip_annotation(field.annotation)
@@ -137,7 +155,7 @@ def _rows(model: type[BaseModel], prefix: str = ""):
         allowed = _allowed(field.annotation, list(field.metadata))
         if "rule" in extra:
             allowed += f"; {extra['rule']}"
-        yield key, _default(field), allowed, field.description or ""
+        yield key, _default(field), allowed, field.description or "", _type(field.annotation)
         if isinstance(item, type) and issubclass(item, BaseModel):
             yield from _rows(item, key + "[].")
 
@@ -150,11 +168,50 @@ def _table(header: list[str], rows) -> str:
 
 def scenario_reference() -> str:
     return _table(["key", "default", "allowed", "meaning"],
-                  [(f"`{key}`", default, allowed, meaning) for key, default, allowed, meaning in _rows(Scenario)])
+                  [(f"`{key}`", default, allowed, meaning) for key, default, allowed, meaning, _ in _rows(Scenario)])
 
 
 def outcome_table(registry: Registry) -> str:
     return _table(["column", "meaning"], [(f"`{o.name}`", o.doc) for o in registry.outcomes])
+
+
+def _plain(rows: list[tuple[str, ...]]) -> str:
+    """Rows as left-aligned columns for a terminal (the last column unpadded), markdown's backticks dropped."""
+    rows = [tuple(cell.replace("`", "") for cell in row) for row in rows]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return "\n".join("  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[-1]]).rstrip() for row in rows)
+
+
+def outcome_listing() -> str:
+    """Every outcome a run can record, national and per PCN, with its kind and meaning (`pcnsim outcomes`)."""
+    parts = []
+    for title, registry in (("national: one row per recorded week (timeseries.csv, a sweep's timeseries/)",
+                             NATIONAL),
+                            ("per PCN: one row per PCN every record_levels_every weeks (pcns.csv; ics.csv rolls "
+                             "them up per ICS)", PCN)):
+        parts.append(title + "\n" + _plain([("outcome", "kind", "meaning"),
+                                             *((o.name, o.kind, o.doc) for o in registry.outcomes)]))
+    return "\n\n".join(parts)
+
+
+def _under(key: str, prefix: str) -> bool:
+    return key == prefix or key.startswith((prefix + ".", prefix + "[]."))
+
+
+def parameter_listing(prefix: str | None = None) -> str:
+    """Every settable dotted scenario field (or those under `prefix`, a section or a field) with its type,
+    default, allowed values and meaning (`pcnsim params`); an unknown prefix is a one-line error."""
+    rows = [(key, kind, default, allowed, meaning) for key, default, allowed, meaning, kind in _rows(Scenario)]
+    if prefix is not None:
+        picked = [row for row in rows if _under(row[0], prefix.replace("[]", ""))]
+        if not picked:
+            parent = prefix.rpartition(".")[0]
+            inside = [row[0] for row in rows if parent and _under(row[0], parent)]
+            allowed = inside or list(dict.fromkeys(row[0].split(".")[0].removesuffix("[]") for row in rows))
+            where = f"fields of {parent}" if inside else "top-level sections and fields"
+            raise ScenarioError(f"params {shown(prefix)}: no such scenario section or field; {where}: {', '.join(allowed)}")
+        rows = picked
+    return _plain([("key", "type", "default", "allowed", "meaning"), *rows])
 
 
 def input_limits() -> str:

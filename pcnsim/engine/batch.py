@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 import numpy as np
+import pandas as pd
 
 from ..config import Scenario
 from ..world.build import build
 from . import draws, params, state
-from .outcomes import NATIONAL, OUTCOMES, PCN_OUTCOMES
+from .outcomes import COUNTS, NATIONAL, OUTCOMES, PCN_OUTCOMES
 from .processes.measure import EVERY, measure_pcns
 from .week import start, step
 
@@ -86,17 +87,21 @@ class Batch:
 
 
 def simulate(scenarios: list[Scenario], seeds: list[int], record_every: int = 1,
-             outcomes: Sequence[str] | None = None) -> list[np.ndarray | Exception]:
+             outcomes: Sequence[str] | None = None, named: bool = False) -> list[pd.DataFrame | np.ndarray | Exception]:
     """Run each (scenario, seed) to its scenario's `steps`; per run, outcome rows every `record_every` weeks.
 
     Runs are grouped by shape and each group is stepped as one batch; weeks
-    that are not recorded are not measured. Returns, in input order, one
-    (recorded steps, OUTCOMES) array per run (or, with `outcomes`, just those
-    columns in that order), or the exception that stopped a run from being built.
+    that are not recorded are not measured. Returns, in input order, one table
+    per run, or the exception that stopped a run from being built. A table is a
+    DataFrame with one column per outcome (OUTCOMES, or just `outcomes` in that
+    order), counts as integers, as `PCNModel.timeseries()`; with `named=False`
+    it is the engine's (recorded steps, columns) float array itself, for
+    callers that stack many runs into one array (np.stack, np.array).
     """
     wanted(outcomes)  # refuse unknown names before building anything
+    names = list(OUTCOMES if outcomes is None else outcomes)
     columns = slice(None) if outcomes is None else [NATIONAL.index(name) for name in outcomes]
-    results: list[np.ndarray | Exception | None] = [None] * len(scenarios)
+    results: list[pd.DataFrame | np.ndarray | Exception | None] = [None] * len(scenarios)
     groups: dict[tuple, list[tuple[int, state.State, np.random.Generator]]] = {}
     for index, (scenario, seed) in enumerate(zip(scenarios, seeds)):
         generator = np.random.default_rng(seed)
@@ -115,5 +120,13 @@ def simulate(scenarios: list[Scenario], seeds: list[int], record_every: int = 1,
             rows.append(recorded[:, columns].copy())
         table = np.stack(rows, axis=1)
         for position, i in enumerate(indices):
-            results[i] = table[position]
+            results[i] = _named(table[position], names) if named else table[position]
     return results
+
+
+def _named(rows: np.ndarray, names: list[str]) -> pd.DataFrame:
+    """One run's rows as a table of named columns, its counts as integers."""
+    frame = pd.DataFrame(rows, columns=names)
+    counts = [name for name in names if name in COUNTS]
+    frame[counts] = frame[counts].astype(np.int64)
+    return frame

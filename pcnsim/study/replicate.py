@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 import pandas as pd
 
 from ..config import Scenario
 from ..engine.batch import simulate
-from ..engine.outcomes import COUNTS, OUTCOMES
 
 BATCH = 50  # runs stepped together between progress reports
 
@@ -19,13 +17,10 @@ def replicate(scenario: Scenario, seeds: list[int], progress: Callable[[int], No
     frames = []
     for start in range(0, len(seeds), BATCH):
         chunk = seeds[start:start + BATCH]
-        for seed, result in zip(chunk, simulate([scenario] * len(chunk), chunk)):
+        for seed, result in zip(chunk, simulate([scenario] * len(chunk), chunk, named=True)):
             if isinstance(result, Exception):
                 raise result
-            frames.append(pd.DataFrame(result, columns=list(OUTCOMES)).assign(seed=seed))
+            frames.append(result.assign(seed=seed))
         if progress:
             progress(start + len(chunk))
-    table = pd.concat(frames, ignore_index=True)
-    counts = [c for c in OUTCOMES if c in COUNTS]
-    table[counts] = table[counts].astype(np.int64)
-    return table
+    return pd.concat(frames, ignore_index=True)
