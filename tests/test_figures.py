@@ -84,9 +84,13 @@ def test_every_outcome_has_an_axis_label_with_its_unit():
 
 
 def test_a_figure_is_written_from_its_stem_as_png_svg_and_pdf(tmp_path):
-    figures.sweep_curves(_summary(["race"], ["mean_trust"]), ["mean_trust"], "scenario", ["scenario"], None,
-                         tmp_path / "curves")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["curves.pdf", "curves.png", "curves.svg"]
+    for stem in ("curves", "again"):
+        figures.sweep_curves(_summary(["race"], ["mean_trust"]), ["mean_trust"], "scenario", ["scenario"], None,
+                             tmp_path / stem)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["again.pdf", "again.png", "again.svg",
+                                                          "curves.pdf", "curves.png", "curves.svg"]
+    for kind in figures.FORMATS:  # no date or random id in the files: the same figure, the same bytes
+        assert (tmp_path / f"curves.{kind}").read_bytes() == (tmp_path / f"again.{kind}").read_bytes()
     with Image.open(tmp_path / "curves.png") as png:
         assert png.size[0] == figures.PAGE_WIDTH * figures.DPI  # page width at 200 dpi, not cropped
     assert (tmp_path / "curves.pdf").read_bytes()[:5] == b"%PDF-"
@@ -146,6 +150,19 @@ def test_a_scenario_has_one_colour_in_every_figure(tmp_path, drawn):
     assert SIDE_COLOURS == (PINNED["race"], PINNED["trust_first"])  # the trainer's page and the race animation
     others = scenario_colours(["baseline", "race", "diverse_values"])
     assert len(set(others.values())) == 3 and set(others.values()) <= set(OKABE_ITO.values())
+
+
+def test_a_sweep_of_many_points_names_its_colours_not_its_points(tmp_path, drawn):
+    summary = _summary(["race"], ["mean_trust"], points_per_scenario=14,
+                       mean=lambda s, o, step, p: 0.3 + 0.01 * p)
+    summary["trust.gain"] = 0.01 * (summary["point"] % 2 + 1)
+    summary["values.confidence"] = 0.1 * summary["point"]
+    figures.sweep_curves(summary, ["mean_trust"], "trust.gain", ["trust.gain", "values.confidence"], None,
+                         tmp_path / "many")
+    (legend,) = drawn[0].legends
+    assert [t.get_text() for t in legend.get_texts()] == ["trust.gain=0.01", "trust.gain=0.02"]
+    (ax,) = _panels(drawn[0])
+    assert len({line.get_linestyle() for line in ax.get_lines()}) > 1  # one colour's points told apart
 
 
 def _overtaking(scenario, outcome, step, point):
@@ -221,11 +238,13 @@ sensitivity_steps: [20, 40]
     experiment, folder = experiments.load(path)
     table, _ = experiments.design_table(experiment, folder, str(path))
     points = table.drop_duplicates("point")
+    noise = np.random.default_rng(0).normal(0, 0.02, len(points))
     rows = []
-    for _, point in points.iterrows():
+    for (_, point), jitter in zip(points.iterrows(), noise):
         for step in (0, 10, 20, 30, 40):
-            # mean trust follows trust.gain alone; milestones do not move; agreement undefined at one point at week 20
-            means = {"mean_trust": 5 * point["trust.gain"] * step / 40, "milestones_met": 3.0,
+            # mean trust follows trust.gain, with noise; milestones do not move; agreement follows values.confidence
+            # alone, undefined at one point at week 20
+            means = {"mean_trust": 5 * point["trust.gain"] * step / 40 + jitter, "milestones_met": 3.0,
                      "agreement_share": np.nan if step == 20 and point["point"] == 0 else 0.5 + 0.1 * step / 40
                      + point["values.confidence"] * 0.2}
             rows += [{"point": point["point"], "scenario": "race", "step": step, "outcome": o, "mean": m}
@@ -242,9 +261,13 @@ def test_sobol_names_the_outcomes_it_could_not_analyse_and_the_indices_it_could_
     assert set(indices["outcome"]) == {"mean_trust", "agreement_share"}
     assert set(indices[indices["outcome"] == "agreement_share"]["step"]) == {40}
     wide = [w for w in warnings if "the interval is as wide as the index" in w]
-    # values.confidence does nothing to mean trust: its indices are noise around 0, and each is named
+    # values.confidence does nothing to mean trust: its indices are noise around 0, and they are named
     assert any(w.startswith("S1 of values.confidence on mean_trust at week 40: ") and w.endswith(": add samples")
                for w in wide)
+    # trust.gain does nothing at all to agreement: 0 ± 0 is no estimate to improve on
+    nil = indices[(indices["parameter"] == "trust.gain") & (indices["outcome"] == "agreement_share")]
+    assert (nil["ST"] == 0).all() and (nil["ST_conf"] == 0).all()
+    assert not any(" of trust.gain on agreement_share" in w for w in wide)
     assert not any(w.startswith(("S1 of trust.gain on mean_trust", "ST of trust.gain on mean_trust")) for w in wide)
     gain = indices[(indices["parameter"] == "trust.gain") & (indices["outcome"] == "mean_trust")]
     assert (gain["ST"] > 0.9).all() and (gain["ST_conf"] < gain["ST"]).all()
@@ -266,7 +289,7 @@ def test_the_sensitivity_figures_draw_the_last_weeks_indices(tmp_path, drawn):
     last = morris[(morris["step"] == 40) & (morris["outcome"] == "mean_trust")]
     trust = _panels(morris_fig)[0]
     assert sorted(round(p.get_width(), 9) for p in trust.patches) == sorted(round(v, 9) for v in last["mu_star"])
-    assert trust.get_xlabel() == "μ* and σ: trust (0–1)"
+    assert trust.get_xlabel() == "trust (0–1)"
     assert {ax.get_title() for ax in _panels(morris_fig)} == {"mean trust", "agreement share"}
 
 

@@ -18,10 +18,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from cycler import cycler  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 
 from ..engine.outcomes import NATIONAL, PCN  # noqa: E402
 from .files import write_bytes  # noqa: E402
-from .palette import CYCLE, scenario_colours  # noqa: E402
+from .palette import CYCLE, OKABE_ITO, scenario_colours  # noqa: E402
 from .stats import QUARTER, crossover, trailing_mean  # noqa: E402
 
 PAGE_WIDTH = 7.5  # inches: a page's text width, so that the sizes below are the printed sizes
@@ -32,23 +33,23 @@ STYLE = {
     "legend.fontsize": 8, "figure.titlesize": 10, "legend.title_fontsize": 8,
     "axes.prop_cycle": cycler(color=CYCLE), "axes.spines.top": False, "axes.spines.right": False,
     "svg.fonttype": "none", "pdf.fonttype": 42,  # text stays text, editable in a journal's tools
-    "svg.hashsalt": "pcnsim",  # the same figure gives the same SVG
+    "svg.hashsalt": "pcnsim",
 }
+METADATA = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}  # with the salt: the same figure, the same bytes
 _styled = matplotlib.rc_context(STYLE)  # every figure's text is made under it; the global rcParams stay as they were
 
 
 def _save(fig, stem: Path) -> None:
     for kind in FORMATS:
         buffer = io.BytesIO()
-        fig.savefig(buffer, format=kind, dpi=DPI, metadata={"Date": None} if kind == "svg" else
-                    {"CreationDate": None} if kind == "pdf" else None)
+        fig.savefig(buffer, format=kind, dpi=DPI, metadata=METADATA.get(kind))
         write_bytes(Path(stem).with_suffix(f".{kind}"), buffer.getvalue())
     plt.close(fig)
 
 
-def _grid(panels: int, row_height: float = 2.3, extra: float = 0.8):
+def _grid(panels: int, row_height: float = 2.3, extra: float = 0.8, most_columns: int = 3):
     """A page-wide figure with `panels` axes wrapping into rows; the axes in reading order."""
-    columns = 1 if panels == 1 else 2 if panels <= 6 else 3
+    columns = 1 if panels == 1 else 2 if panels <= 6 else most_columns
     rows = -(-panels // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(PAGE_WIDTH, row_height * rows + extra), squeeze=False,
                              layout="constrained")
@@ -124,8 +125,8 @@ def _band(ax, steps, low, high, outcome: str, colour: str, alpha: float = 0.2):
     return ax.fill_between(steps, low, high, color=colour, alpha=alpha, linewidth=0)
 
 
-def _panel(ax, outcome: str, title: str | None = None) -> None:
-    ax.set_title(title or outcome.replace("_", " "))
+def _panel(ax, outcome: str) -> None:
+    ax.set_title(outcome.replace("_", " "))
     ax.set_xlabel("week")
     ax.set_ylabel(axis_label(outcome))
 
@@ -136,14 +137,20 @@ def _crossover(ax, outcome: str, on: str | None, week: int | None, groups: list)
     if week is None or outcome not in (MILESTONES if on in MILESTONES else (on,)):
         return
     ax.axvline(week, color="grey", linestyle="--", linewidth=1)
-    ax.annotate(f"{groups[1]} ahead\nfrom week {week}", (week, 0.97), xycoords=("data", "axes fraction"), xytext=(4, 0),
-                textcoords="offset points", va="top", fontsize=8, color="dimgrey")
+    late = week > np.mean(ax.get_xlim())  # the words on the side of the line with room for them
+    ax.annotate(f"{groups[1]} ahead on\n{on.replace('_', ' ')} from week {week}", (week, 0.97),
+                xycoords=("data", "axes fraction"),
+                xytext=(-4 if late else 4, 0), textcoords="offset points", ha="right" if late else "left", va="top",
+                fontsize=8, color="dimgrey")
+
+
+LEGEND_CHARACTERS = 100  # about as many 8-pt characters, with their handles, as fit across the page
 
 
 def _legend(fig, handles, labels, title: str | None = None) -> None:
     if handles:
-        fig.legend(handles, labels, loc="outside upper center", ncols=min(len(labels), 4), frameon=False,
-                   title=title)
+        columns = max(1, min(len(labels), 4, LEGEND_CHARACTERS // (max(map(len, labels)) + 6)))
+        fig.legend(handles, labels, loc="outside upper center", ncols=columns, frameon=False, title=title)
 
 
 RUN_PANELS = (  # one run's panels: the lines of a panel share its unit
@@ -209,6 +216,9 @@ def _group_colours(by: str, groups: list) -> dict:
     return scenario_colours(groups) if by == "scenario" else {g: CYCLE[i % len(CYCLE)] for i, g in enumerate(groups)}
 
 
+LINE_STYLES = ("-", "--", ":", "-.")
+
+
 @_styled
 def sweep_curves(summary: pd.DataFrame, outcomes: list[str], by: str, varied: list[str],
                  crossover_outcome: str | None, stem: Path) -> int | None:
@@ -219,19 +229,23 @@ def sweep_curves(summary: pd.DataFrame, outcomes: list[str], by: str, varied: li
     """
     groups = list(dict.fromkeys(summary[by]))
     colours = _group_colours(by, groups)
+    others = [c for c in varied if c != by]  # points of one colour told apart by their line
+    styles = {key: LINE_STYLES[i % len(LINE_STYLES)]
+              for i, key in enumerate(dict.fromkeys(map(tuple, summary[others].to_numpy())))} if others else {(): "-"}
     cross = _crossing(summary, by, groups, crossover_outcome)
     fig, axes = _grid(len(outcomes))
     for ax, outcome in zip(axes, outcomes):
         for _, rows in summary[summary["outcome"] == outcome].groupby("point", sort=True):
             colour = colours[rows[by].iloc[0]]
-            ax.plot(rows["step"], rows["mean"], color=colour, label=_label(rows, varied))
+            ax.plot(rows["step"], rows["mean"], color=colour, linestyle=styles[tuple(rows[others].iloc[0])],
+                    label=_label(rows, varied))
             _band(ax, rows["step"], rows["ci_low"], rows["ci_high"], outcome, colour)
         _panel(ax, outcome)
         _crossover(ax, outcome, crossover_outcome, cross, groups)
     handles, labels = axes[0].get_legend_handles_labels()
     if len(labels) > 12:  # too many points to name: name the colours
         handles = [plt.Line2D([], [], color=colours[g]) for g in groups]
-        labels = [f"{g}" if by == "scenario" else f"{by}={g:g}" if isinstance(g, float) else f"{by}={g}" for g in groups]
+        labels = [_label(pd.DataFrame({by: [g]}), [by]) for g in groups]
     _legend(fig, handles, labels, title="mean of each design point's runs and its 95% confidence band")
     _save(fig, stem)
     return cross
@@ -280,7 +294,7 @@ def phase_diagram(summary: pd.DataFrame, outcomes: list[str], x: str, y: str, st
     _save(fig, stem)
 
 
-SOBOL_COLOURS = cycler(color=[CYCLE[4], CYCLE[2]])  # S1 and ST: blue and orange, apart from the scenarios' pair
+SOBOL_COLOURS = cycler(color=[OKABE_ITO["sky blue"], OKABE_ITO["blue"]])  # S1 and ST: light and dark of one hue
 
 
 @_styled
@@ -294,15 +308,18 @@ def sensitivity_figure(indices: pd.DataFrame, design: str, stem: Path) -> None:
     panels = list(last.groupby(["scenario", "outcome"], sort=False))
     several = last["scenario"].nunique() > 1
     colours = scenario_colours(last["scenario"])
-    fig, axes = _grid(len(panels), row_height=0.3 * last["parameter"].nunique() + 1.3)
+    # two columns whatever the panels: the parameters' names need the room
+    high = 0.25 * last["parameter"].nunique() + 1.0 if design == "morris" else 2.3  # room for the bars' names
+    fig, axes = _grid(len(panels), row_height=high, most_columns=2)
     for ax, ((scenario, outcome), rows) in zip(axes, panels):
         if design == "morris":
             si = {k: rows[k].to_numpy() for k in ("mu_star", "mu_star_conf", "sigma")} | {
                 "names": rows["parameter"].to_numpy()}
-            morris.horizontal_bar_plot(ax, si, {"color": colours[scenario], "label": "μ* (95% CI)"})
+            morris.horizontal_bar_plot(ax, si, {"color": colours[scenario]})
             order = np.argsort(si["mu_star"])  # the bars' order
-            ax.scatter(si["sigma"][order], np.arange(len(order)), marker="D", s=14, color="black", zorder=3, label="σ")
-            ax.set_xlabel(f"μ* and σ: {axis_label(outcome)}")
+            ax.scatter(si["sigma"][order], np.arange(len(order)), marker="D", s=18, facecolor="white",
+                       edgecolor="black", zorder=3)
+            ax.set_xlabel(axis_label(outcome))  # μ* and σ are in the outcome's unit
             ax.set_xlim(left=0)
         else:
             with matplotlib.rc_context({"axes.prop_cycle": SOBOL_COLOURS}):
@@ -315,9 +332,16 @@ def sensitivity_figure(indices: pd.DataFrame, design: str, stem: Path) -> None:
                 label.set_horizontalalignment("right")
             ax.axhline(0, color="black", linewidth=0.6)
         ax.set_title(f"{outcome.replace('_', ' ')}" + (f" ({scenario})" if several else ""))
-    _legend(fig, *axes[0].get_legend_handles_labels())
-    fig.suptitle(f"Morris elementary effects at week {week}" if design == "morris" else
-                 f"Sobol indices at week {week}: first order (S1) and total (ST), 95% CI")
+    if design == "morris":
+        handles = [Patch(color=c, label=f"μ* ({s})" if several else "μ*") for s, c in colours.items()]
+        handles.append(plt.Line2D([], [], marker="D", linestyle="none", markerfacecolor="white",
+                                  markeredgecolor="black", label="σ"))
+        _legend(fig, handles, [h.get_label() for h in handles],
+                title=f"Morris elementary effects at week {week}: mean of their sizes μ* (bars, 95% CI) and their "
+                      "spread σ")
+    else:
+        _legend(fig, *axes[0].get_legend_handles_labels(),
+                title=f"Sobol indices at week {week}: first order (S1) and total (ST), with 95% CIs")
     _save(fig, stem)
 
 
@@ -357,12 +381,14 @@ def sweep_figure(experiment, design: pd.DataFrame, summary: pd.DataFrame, stem: 
 def calibration_figure(targets, uncalibrated, best, accepted_means, trial: int, stem: Path) -> None:
     """One panel per target: its band, and the simulated values of the uncalibrated model (each run), of the chosen
     trial (each run) and of every accepted trial (its mean over runs)."""
-    fig, axes = _grid(len(targets), row_height=1.9, extra=0.5)
-    groups = (("uncalibrated\n(each run)", uncalibrated, "#7f7f7f"), (f"trial {trial}\n(each run)", best, CYCLE[4]),
-              (f"accepted trials\n(their means, {len(accepted_means)})", accepted_means, CYCLE[1]))
+    # two columns whatever the targets: each panel names its groups and its long measure
+    fig, axes = _grid(len(targets), row_height=1.75, extra=0.4, most_columns=2)
+    groups = (("uncalibrated\n(each run)", uncalibrated, "#7f7f7f"),
+              (f"trial {trial}\n(each run)", best, OKABE_ITO["blue"]),
+              (f"accepted trials\n(their means, {len(accepted_means)})", accepted_means, OKABE_ITO["bluish green"]))
     for k, (ax, target) in enumerate(zip(axes, targets)):
         low, high = target.band
-        ax.axvspan(low, high, color=CYCLE[7], alpha=0.45, lw=0, label="band")
+        ax.axvspan(low, high, color=OKABE_ITO["yellow"], alpha=0.45, lw=0, label="band")
         seen = []
         for level, (label, values, colour) in enumerate(groups):
             shown = np.asarray(values, float)[:, k] if len(values) else np.array([])
@@ -380,8 +406,8 @@ def calibration_figure(targets, uncalibrated, best, accepted_means, trial: int, 
         ax.set_yticks(range(len(groups)), [g[0] for g in groups])
         ax.set_ylim(-0.6, len(groups) - 0.4)
         title = f"{target.name.replace('_', ' ')} ({target.source}, week {target.week})"
-        ax.set_title("\n".join(textwrap.wrap(title, 48)))
-        ax.set_xlabel(_measure_label(target.measure))
+        ax.set_title("\n".join(textwrap.wrap(title, 44)))
+        ax.set_xlabel("\n".join(textwrap.wrap(_measure_label(target.measure), 44)))
     fig.suptitle("Calibration: each target's band (yellow) against the simulated values")
     _save(fig, stem)
 

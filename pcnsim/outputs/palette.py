@@ -17,7 +17,7 @@ CYCLE = (*PINNED.values(), *OTHERS)  # lines that are not scenarios: the same co
 
 
 def scenario_colours(names: Iterable[str]) -> dict[str, str]:
-    """Each distinct name's colour: a pinned scenario its own, the others the unpinned colours in order of appearance."""
+    """Each distinct name's colour: a pinned scenario its own, the others the unpinned colours in order."""
     names = list(dict.fromkeys(names))
     free = {n: OTHERS[i % len(OTHERS)] for i, n in enumerate(n for n in names if n not in PINNED)}
     return {n: PINNED[n] if n in PINNED else free[n] for n in names}
