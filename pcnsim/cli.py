@@ -305,7 +305,7 @@ def cmd_sensitivity(args) -> None:
         for warning in warnings:
             print(f"warning: {warning}", file=sys.stderr)
         if indices.empty:
-            raise ScenarioError(f"{out}: no outcome varied over the design points at any analysed week: no indices")
+            raise ScenarioError(f"{out}: no outcome has indices at any analysed week (the warnings above say why)")
         write_text(out / "sensitivity.csv", indices.to_csv(index=False))
         sensitivity_figure(indices, experiment.design, out / "sensitivity")
     last = indices[indices["step"] == indices["step"].max()]
