@@ -160,13 +160,14 @@ def cmd_run(args) -> None:
     with staged(Path(args.out), marker="scenario.yaml") as stage:
         for name, table in tables.items():
             table.to_csv(stage / name, index=False)
-        outcomes_figure(timeseries, f"{scenario.name} (seed {scenario.seed})", stage / "outcomes.png")
+        outcomes_figure(timeseries, f"{scenario.name} (seed {scenario.seed})", stage / "outcomes")
         (stage / "scenario.yaml").write_text(dump(scenario), encoding="utf-8")
     checkpoints = sorted({s for s in (0, 26, 52, 156, scenario.steps) if s <= scenario.steps})
     table = timeseries.set_index("step").loc[checkpoints, SUMMARY].T
     table.columns = [f"week {c}" for c in checkpoints]
     print(_summary(table).to_string())
-    print(f"wrote timeseries.csv, pcns.csv, ics.csv, agents.csv, edges.csv, scenario.yaml, outcomes.png to {Path(args.out)}")
+    print(f"wrote timeseries.csv, pcns.csv, ics.csv, agents.csv, edges.csv, scenario.yaml, "
+          f"outcomes.png/svg/pdf to {Path(args.out)}")
 
 
 def _summary(table):
@@ -325,7 +326,7 @@ def cmd_plot(args) -> None:
             by = args.by or experiment.figure.by
             sweep_curves(summary, outcomes, by if by in columns else "scenario", varied,
                          experiment.figure.crossover, stem)
-    print(f"wrote {stem.with_suffix('.png')} and {stem.with_suffix('.svg')}")
+    print(f"wrote {stem.with_suffix('.png')}, {stem.with_suffix('.svg')} and {stem.with_suffix('.pdf')}")
 
 
 def cmd_export(args) -> None:
@@ -361,18 +362,22 @@ def cmd_sensitivity(args) -> None:
 
     with locked(Path(args.folder), wait=False, shared=True) if Path(args.folder).is_dir() else nullcontext():
         out, experiment, table, summary = sweep.read_finished(args.folder)
-        indices = analyze(experiment, table, summary, str(out / "experiment.yaml"))
+        indices, warnings = analyze(experiment, table, summary, str(out / "experiment.yaml"))
         from .outputs.figures import sensitivity_figure
 
+        for warning in warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        if indices.empty:
+            raise ScenarioError(f"{out}: no outcome has indices at any analysed week (the warnings above say why)")
         write_text(out / "sensitivity.csv", indices.to_csv(index=False))
-        measure = "ST" if experiment.design == "sobol" else "mu_star"
-        sensitivity_figure(indices, measure, out / "sensitivity")
+        sensitivity_figure(indices, experiment.design, out / "sensitivity")
     last = indices[indices["step"] == indices["step"].max()]
     shown = ["outcome", "parameter"] + [c for c in ("S1", "S1_conf", "ST", "ST_conf", "mu_star", "mu_star_conf", "sigma")
                                         if c in last.columns]
     print(f"{experiment.design} indices at week {int(indices['step'].max())} (95% CI half-widths in *_conf):")
     print(last[shown].to_string(index=False, float_format=lambda x: f"{x:.3f}"))
-    print(f"wrote sensitivity.csv (all {indices['step'].nunique()} time points) and sensitivity.png/svg to {out}")
+    print(f"wrote sensitivity.csv (all {indices['step'].nunique()} time points) and sensitivity.png/svg/pdf (week "
+          f"{int(indices['step'].max())}) to {out}")
 
 
 def cmd_outcomes(args) -> None:

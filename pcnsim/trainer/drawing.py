@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from ..outputs.palette import PINNED
+
 # colour and plain words by engagement, and by how a conflict was handled
 ENGAGEMENT = {
     "ownership": ("#1f5fa8", "owns the PCN's work"),
@@ -16,7 +18,7 @@ CONFLICT = {
     "destructive": ("#d62728", "a row: trust fell"),
 }
 FLASHES = tuple(CONFLICT)  # mildest first
-SIDE_COLOURS = ("#d95f02", "#1b7f79")  # curves of the first (left) and second (right) PCN
+SIDE_COLOURS = (PINNED["race"], PINNED["trust_first"])  # first (left) and second (right) PCN: as in every figure
 
 
 def elapsed(week: int) -> str:
