@@ -118,8 +118,8 @@ def test_eight_outcomes_wrap_into_a_page_wide_grid_of_readable_panels(tmp_path, 
 
 
 def test_two_to_six_panels_take_two_columns(tmp_path, drawn):
-    figures.comparison_figure(_summary(["race", "trust_first"], ["mean_trust", "ownership", "joint_value"]),
-                              ["mean_trust", "ownership", "joint_value"], None, tmp_path / "c")
+    figures.sweep_curves(_summary(["race", "trust_first"], ["mean_trust", "ownership", "joint_value"]),
+                         ["mean_trust", "ownership", "joint_value"], "scenario", ["scenario"], None, tmp_path / "c")
     assert {ax.get_subplotspec().get_geometry()[:2] for ax in _panels(drawn[0])} == {(2, 2)}
 
 
@@ -132,7 +132,8 @@ def _band_range(ax):
 def test_confidence_bands_stay_inside_an_outcomes_range(tmp_path, drawn):
     wide = _summary(["race"], ["ownership", "milestones_met", "trust_growth"], half=3.0,
                     mean=lambda s, o, step, p: 0.5)
-    figures.comparison_figure(wide, ["ownership", "milestones_met", "trust_growth"], None, tmp_path / "c")
+    figures.sweep_curves(wide, ["ownership", "milestones_met", "trust_growth"], "scenario", ["scenario"], None,
+                         tmp_path / "c")
     share, count, growth = _panels(drawn[0])
     assert _band_range(share) == (0, 1)
     assert _band_range(count) == (0, 3.5)  # a count cannot be negative, but may be large
@@ -140,8 +141,8 @@ def test_confidence_bands_stay_inside_an_outcomes_range(tmp_path, drawn):
 
 
 def test_a_scenario_has_one_colour_in_every_figure(tmp_path, drawn):
-    figures.comparison_figure(_summary(["trust_first", "race"], ["mean_trust"]), ["mean_trust"], None,
-                              tmp_path / "c")
+    figures.sweep_curves(_summary(["trust_first", "race"], ["mean_trust"]), ["mean_trust"], "scenario", ["scenario"],
+                         None, tmp_path / "c")
     figures.sweep_curves(_summary(["baseline", "race", "diverse_values", "trust_first"], ["mean_trust"]),
                          ["mean_trust"], "scenario", ["scenario"], None, tmp_path / "s")
     compared, swept = (_panels(fig)[0] for fig in drawn)
@@ -179,8 +180,6 @@ def test_the_crossover_is_marked_on_the_milestones_panel_only(tmp_path, drawn):
                                  "milestones_met", tmp_path / "s")
     assert cross == 15
     _marked_on_milestones_only(drawn[0], 15)
-    figures.comparison_figure(summary, ["milestones_met", "mean_trust"], cross, tmp_path / "c")
-    _marked_on_milestones_only(drawn[1], 15)
 
 
 def _marked_on_milestones_only(fig, week):

@@ -10,7 +10,6 @@ from pcnsim.cli import main
 from pcnsim.config import load
 from pcnsim.engine.batch import simulate
 from pcnsim.model import AGENT_REPORTERS, PCNModel
-from pcnsim.study.replicate import replicate
 from conftest import ROOT, SCENARIOS
 
 
@@ -63,14 +62,6 @@ def test_simulate_returns_each_run_by_outcome_name_on_request(tmp_path):
     some = simulate([scenario], [4], record_every=5, outcomes=["milestones_met", "mean_trust"], named=True)[0]
     assert list(some.columns) == ["milestones_met", "mean_trust"] and some["milestones_met"].dtype == np.int64
     pd.testing.assert_frame_equal(some, named.iloc[::5][["milestones_met", "mean_trust"]].reset_index(drop=True))
-
-
-def test_replicate_keeps_counts_as_integers_and_a_seed_column():
-    table = replicate(load(SCENARIOS / "baseline.yaml", ["steps=8"]), [1, 2])
-    assert table["seed"].tolist() == [1] * 9 + [2] * 9
-    assert table["milestones_due"].dtype == np.int64 and table["mean_trust"].dtype == np.float64
-    alone = PCNModel(load(SCENARIOS / "baseline.yaml", ["steps=8"]), seed=2).run()
-    pd.testing.assert_frame_equal(table[table["seed"] == 2].drop(columns="seed").reset_index(drop=True), alone)
 
 
 def _readme_block(language: str, after: str) -> str:

@@ -181,24 +181,6 @@ def outcomes_figure(timeseries: pd.DataFrame, title: str, stem: Path) -> None:
     _save(fig, stem)
 
 
-@_styled
-def comparison_figure(summary: pd.DataFrame, outcomes: list[str], crossover: int | None, stem: Path) -> None:
-    """Mean and 95% confidence band per scenario for each outcome; `crossover`, the week from which the second
-    scenario stays ahead of the first on milestones met, on the milestone panels."""
-    scenarios = list(dict.fromkeys(summary["scenario"]))
-    colours = scenario_colours(scenarios)
-    fig, axes = _grid(len(outcomes))
-    for ax, outcome in zip(axes, outcomes):
-        for scenario, rows in summary[summary["outcome"] == outcome].groupby("scenario", sort=False):
-            ax.plot(rows["step"], rows["mean"], color=colours[scenario], label=scenario)
-            _band(ax, rows["step"], rows["ci_low"], rows["ci_high"], outcome, colours[scenario])
-        _panel(ax, outcome)
-        _crossover(ax, outcome, "milestones_met", crossover, scenarios)
-    _legend(fig, *axes[0].get_legend_handles_labels(),
-            title=f"mean of {int(summary['n'].max())} runs and its 95% confidence band")
-    _save(fig, stem)
-
-
 def _label(rows: pd.DataFrame, varied: list[str]) -> str:
     first = rows.iloc[0]
     return ", ".join(f"{k}={first[k]:g}" if isinstance(first[k], float) else f"{first[k]}" for k in varied)

@@ -1,8 +1,6 @@
-"""Tables people can open: per member, per tie, per-PCN outcomes rolled up to ICSs, two scenarios compared."""
+"""Tables people can open: per member, per tie, per-PCN outcomes rolled up to ICSs."""
 
 from __future__ import annotations
-
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -61,24 +59,3 @@ def ics_table(pcns: pd.DataFrame) -> pd.DataFrame:
         row["practices"] = group["practices"].sum()
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-class Comparison(NamedTuple):
-    summary: pd.DataFrame  # per scenario, step and outcome: n, mean, sd, 95% CI
-    checkpoints: pd.DataFrame  # mean of each outcome and scenario at a few weeks
-    crossover: int | None  # week from which the second scenario stays ahead on milestones met
-
-
-def comparison(runs: list[pd.DataFrame], labels: list[str], outcomes: list[str], steps: int) -> Comparison:
-    """Two scenarios' replicates (pcnsim.study.replicate tables) side by side."""
-    from .stats import crossover, summarise
-
-    summary = pd.concat([summarise(r, outcomes).assign(scenario=label) for r, label in zip(runs, labels)],
-                        ignore_index=True)
-    means = summary.pivot_table(index="step", columns=["outcome", "scenario"], values="mean")
-    met = means["milestones_met"]
-    cross = crossover(met[labels[0]], met[labels[1]])
-    weeks = sorted({s for s in (26, 52, 156, steps) if s <= steps})
-    rows = [[outcome, label] + [means.loc[w, (outcome, label)] for w in weeks] for outcome in outcomes for label in labels]
-    checkpoints = pd.DataFrame(rows, columns=["outcome", "scenario"] + [f"week {w}" for w in weeks])
-    return Comparison(summary, checkpoints, cross)
