@@ -274,3 +274,22 @@ def test_without_the_extra_the_error_says_how_to_install_it(tmp_path, monkeypatc
     with pytest.raises(ScenarioError, match=r"^pcnsim discover needs the discover extra: "
                                             r"pip install 'pcnsim\[discover\]'$"):
         d.discover(folder, PAYS)
+
+
+def test_the_readme_states_what_discover_finds_on_the_shipped_when_racing_pays_sweep(tmp_path):
+    """The README's answer is discover's own on the shipped runs_summary (python experiments/when_racing_pays.py)."""
+    import importlib.util
+
+    from conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("when_racing_pays", ROOT / "experiments" / "when_racing_pays.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    answers = []
+    for folder, what, expr in script.QUESTIONS:
+        result = d.discover(script.SHIPPED, expr, out=tmp_path / folder)
+        assert 0 < result.box["coverage"] <= 1 and result.box["density"] > result.base_rate
+        assert d.answer(result) in (script.SHIPPED / folder / "discover.md").read_text(encoding="utf-8")
+        answers.append((what, expr, d.answer(result)))
+    readme = script.README.read_text(encoding="utf-8")
+    assert script.block(answers) in readme

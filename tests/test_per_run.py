@@ -233,3 +233,10 @@ def test_export_is_one_table_with_every_parameter_on_each_row(pair, capsys):
     assert len(table) == len(series) and {"scenario", "leadership.facilitation", "seed", "step"} <= set(table.columns)
     merged = table.merge(pd.read_parquet(out / "runs.parquet"), on="run_id", suffixes=("", "_design"))
     assert (merged["leadership.facilitation"] == merged["leadership.facilitation_design"]).all()
+
+
+def test_plot_by_a_column_that_is_not_a_varied_one_is_one_line(pair, capsys):
+    _, out = pair
+    capsys.readouterr()
+    assert main(["plot", str(out), "--by", "replicate"]) == 2
+    _one_error(capsys, "--by replicate", "scenario, leadership.facilitation")
