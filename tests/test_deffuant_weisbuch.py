@@ -16,7 +16,7 @@ def squared_deviation(values):
 @pytest.mark.parametrize("mu", [0.1, 0.3, 0.5])
 @pytest.mark.parametrize("n", [7, 40])
 def test_each_interaction_lowers_squared_deviation_by_exactly_2mu_1_minus_mu_delta2(mu, n):
-    sc = load(DW, [f"values.confidence=1.0", f"values.convergence={mu}", f"network.practices={n}",
+    sc = load(DW, ["values.confidence=1.0", f"values.convergence={mu}", f"network.practices={n}",
                    "meetings.per_step=1"])
     model = PCNModel(sc, seed=11)
     for _ in range(200):

@@ -12,7 +12,7 @@ import pytest
 
 from pcnsim import load
 from pcnsim.config import ScenarioError
-from pcnsim.engine.batch import Batch, simulate
+from pcnsim.engine.batch import Batch
 from pcnsim.engine.outcomes import OUTCOMES, TALLY, C, T
 from pcnsim.engine.processes.decide import decide
 from pcnsim.engine.processes.meet import hold

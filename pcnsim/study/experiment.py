@@ -186,7 +186,6 @@ class Experiment(Section):
 
 def design_size(experiment: Experiment) -> int:
     """Design points per scenario, counted without sampling."""
-    k = len(experiment.parameters)
     if experiment.design == "factorial":
         sizes = [spec.num if isinstance(spec, Range) else len(spec) for spec in experiment.parameters.values()]
         return math.prod(sizes)

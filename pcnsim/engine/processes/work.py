@@ -212,7 +212,7 @@ def work(index, traits, schedule, members, ties, pcns, counters, p, week, follow
 
 def work_reference(model, week, u, tally) -> None:
     sc = model.params
-    v, jt, fo, ow = sc.values, sc.joint, sc.follow, sc.ownership
+    jt, fo, ow = sc.joint, sc.follow, sc.ownership
     support = 1.0 + sc.focus.stabilise * sc.delivery.arrs_support
     floor, loss = sc.delivery.compliance_efficiency, sc.wellbeing.capacity_loss
     overtime = sc.delivery.overtime * sc.focus.mandates
