@@ -89,7 +89,7 @@ def test_run_prints_counts_as_whole_numbers(tmp_path, capsys):
     ["run", "BASELINE", "--seed", "-1"],
     ["run", "BASELINE", "--seed=-1"],
     ["run", "BASELINE", "--set", "seed=-1"],
-    ["compare", "BASELINE", "BASELINE", "--first-seed", "-1"],
+    ["compare", "BASELINE", "BASELINE", "--seed", "-1"],
     ["race", "--seed", "-1"],
 ])
 def test_a_negative_seed_is_one_error_line(capsys, tmp_path, argv):

@@ -15,7 +15,7 @@ def test_readme_generated_sections_are_current():
 
 
 def test_every_scenario_field_has_a_description_and_a_row():
-    rows = {key: meaning for key, _, _, meaning in docgen._rows(Scenario)}
+    rows = {key: meaning for key, _, _, meaning, _ in docgen._rows(Scenario)}
     missing = [key for key, meaning in rows.items() if not meaning]
     assert not missing, f"fields without a description: {missing}"
     table = docgen.scenario_reference()

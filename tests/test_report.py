@@ -6,6 +6,7 @@ files of the shapes other commands write (runs_summary, provenance.json, sensiti
 needs them.
 """
 
+import json
 import base64
 import math
 import re
@@ -21,6 +22,7 @@ from scipy import stats as scipy_stats
 from conftest import SCENARIOS
 from pcnsim.cli import main
 from pcnsim.config import ScenarioError
+from pcnsim.outputs.files import file_sha256
 from pcnsim.outputs import report as pages
 from pcnsim.study.report import write_report
 
@@ -58,9 +60,23 @@ def made(tmp_path_factory):
 
 @pytest.fixture
 def sweep(made, tmp_path):
+    """A copy of a finished sweep without its per-run table and provenance (the tests add fakes of their shape)."""
     copy = tmp_path / "sweep"
     shutil.copytree(made, copy)
+    for name in ("runs_summary.parquet", "runs_summary.csv", "provenance.json"):
+        (copy / name).unlink()
+    _rechecksum(copy)
     return copy
+
+
+def _rechecksum(folder: Path) -> None:
+    """The manifest's checksums made those of the folder's files now, as a sweep would have written them."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"] = {name: file_sha256(folder / name) for name in manifest["files"] if (folder / name).exists()}
+    for name in ("runs_summary.parquet", "runs_summary.csv", "provenance.json"):
+        if (folder / name).exists():
+            manifest["files"][name] = file_sha256(folder / name)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
 
 
 class Page(HTMLParser):
@@ -133,6 +149,7 @@ def add_runs_summary(folder: Path) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     frame.to_parquet(folder / "runs_summary.parquet", index=False)
     frame.to_csv(folder / "runs_summary.csv", index=False)
+    _rechecksum(folder)
     return frame
 
 
@@ -142,6 +159,7 @@ def add_everything(folder: Path) -> None:
         '{"pcnsim": "0.1.0", "commit": "abc1234", "python": "3.12.9", "platform": "Linux-test", '
         '"packages": {"numpy": "9.9.9", "numba": "0.61.0"}, "started": "2025-01-01T00:00:00+00:00", '
         '"finished": "2025-01-01T00:05:00+00:00", "workers": 1, "executor": "loky"}')
+    _rechecksum(folder)
     rows = [{"scenario": s, "outcome": "mean_trust", "step": step, "parameter": "leadership.facilitation",
              "S1": 0.25, "S1_conf": 0.05, "ST": 0.5, "ST_conf": 0.07} for s in ("race", TRUST) for step in (30, 52, 60)]
     pd.DataFrame(rows).to_csv(folder / "sensitivity.csv", index=False)
@@ -297,7 +315,8 @@ def test_sections_appear_only_when_their_files_exist(sweep, tmp_path):
     assert not (sweep / "report.html").stat().st_size == (tmp_path / "full.html").stat().st_size
     assert "abc1234" in text and "9.9.9" in text and "loky" in text and "no provenance.json" not in text
     checksums = {r[0]["text"]: r[1]["text"] for r in page.of_class("checksums")[0]["rows"][1:]}
-    assert set(checksums) == {"runs.parquet", "summary.csv", "experiment.yaml"}
+    listed = json.loads((sweep / "manifest.json").read_text())["files"]
+    assert checksums == listed and {"runs.parquet", "summary.csv", "provenance.json"} <= set(checksums)
     # The sensitivity table shows the checkpoint weeks the CSV has (52 and its last, 60), not week 30.
     sens = page.of_class("sensitivity")[0]["rows"]
     assert [c["text"] for c in sens[0]][:4] == ["scenario", "outcome", "step", "parameter"]
@@ -311,6 +330,7 @@ def test_sections_appear_only_when_their_files_exist(sweep, tmp_path):
         assert page.of_class(css)
     # Only runs_summary.csv (no parquet): the same section, read from the CSV.
     (sweep / "runs_summary.parquet").unlink()
+    _rechecksum(sweep)
     assert "Per-run outcomes" in report(sweep)[1].headings
 
 
