@@ -535,10 +535,14 @@ def render(folder: Path, experiment, table: pd.DataFrame, summary: pd.DataFrame,
     figures = []
     if has_figure(folder / "figure"):
         cross = f"; crossover marked on {experiment.figure.crossover}" if experiment.figure.crossover else ""
-        figures.append(figure(folder / "figure", f"The sweep's figure: {', '.join(outcomes)} over weeks, mean and "
-                                                 f"95% CI, by {experiment.figure.by}{cross}.", "fig"))
+        # As the figure draws them (pcnsim.outputs.figures.sweep_figure): a sampled design as its spread over points.
+        drawn = "each scenario's mean over the design points and the 10–90% quantiles of the points' means" \
+            if experiment.design != "factorial" else f"mean and 95% CI, by {experiment.figure.by}"
+        figures.append(figure(folder / "figure", f"The sweep's figure: {', '.join(outcomes)} over weeks, "
+                                                 f"{drawn}{cross}.", "fig"))
     if has_figure(folder / "sensitivity"):
-        figures.append(figure(folder / "sensitivity", "Sensitivity indices over weeks.", "sens"))
+        figures.append(figure(folder / "sensitivity", "Sensitivity indices at the last analysed week "
+                                                      "(every analysed week is in sensitivity.csv).", "sens"))
     if any(figures):
         sections.append("<h2>Figures</h2>" + "".join(figures))
     sections.append("<h2>Outcomes at checkpoint weeks</h2>" + checkpoint_tables(experiment, summary, outcomes))
