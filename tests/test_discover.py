@@ -210,7 +210,7 @@ def test_a_paired_outcome_on_the_crossover_column(tmp_path):
     ("race.joint_value_w260 > -1", "holds in every row"),
     ("race.joint_value_w260 > @limit", "local variables"),
     ("race.joint_value_w260.__class__", "names with __"),
-    ("(race.joint_value_w260 > 10).sum()", "not one true/false per row"),
+    ("(race.joint_value_w260 > 10).sum()", "calls something other than abs, isna, notna of a column"),
     ("1 > 0", "gives one bool (True), not one true/false per row"),
 ])
 def test_bad_outcomes_are_one_line_naming_the_columns(expr, problem):
@@ -246,6 +246,9 @@ def test_bad_folders_and_options(tmp_path):
     with pytest.raises(ScenarioError, match="runs_summary.parquet: its checksum differs from manifest.json"):
         d.discover(folder, PAYS)
     (folder / "manifest.json").write_text(json.dumps({"files": {}}))
+    with pytest.raises(ScenarioError, match="the sweep is still running or was interrupted"):
+        d.discover(folder, PAYS)
+    (folder / "manifest.json").unlink()
     (folder / "experiment.yaml").write_text("name: x\nlevers: [values.nothing]\n")
     with pytest.raises(ScenarioError, match=r"experiment.yaml: levers: 'values.nothing' is not varied .* allowed: "
                                             r"scenario, mandates"):

@@ -20,6 +20,7 @@ only here, inside the functions that use it.
 
 from __future__ import annotations
 
+import ast
 import difflib
 import io
 import json
@@ -115,7 +116,8 @@ def roles(table: pd.DataFrame, experiment: Mapping, source: str) -> Roles:
     allowed = ["scenario", *parameters]
     chosen = {}
     for key, default in (("levers", ["scenario"] if len(scenarios) >= 2 else []), ("uncertainties", None)):
-        value = experiment.get(key, default)
+        value = experiment.get(key)
+        value = default if value is None else value  # a sweep writes every field, null for "the default"
         if value is None:
             continue
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -215,6 +217,9 @@ def outcome(frame: pd.DataFrame, expr: str, source: str) -> pd.Series:
             pieces += [expr[last:match.start()], ident + rest]
             last = match.end()
     pieces.append(expr[last:])
+    problem = _unsafe("".join(pieces), set(idents.values()))
+    if problem:
+        raise wrong(problem)
     evaluated = pd.DataFrame({ident: frame[column] for column, ident in idents.items()}, index=frame.index)
     try:
         with warnings.catch_warnings():
@@ -237,6 +242,39 @@ def outcome(frame: pd.DataFrame, expr: str, source: str) -> pd.Series:
         where = "every" if holds else "no"
         raise wrong(f"holds in {where} row ({holds} of {len(value)}), so there is nothing to tell apart")
     return value.rename("outcome")
+
+
+SAFE_METHODS = frozenset({"isna", "notna", "abs"})
+_SAFE_NODES = (ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd, ast.Invert,
+               ast.BinOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Mod, ast.Pow, ast.BitAnd, ast.BitOr,
+               ast.Compare, ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Name, ast.Load, ast.Constant)
+
+
+def _unsafe(translated: str, columns: set[str]) -> str | None:
+    """Why an expression is more than arithmetic, comparisons and logic over columns and literals, or None.
+
+    pandas' eval calls any method it is given (`x.to_csv('/path')` writes a file), so only columns, numbers,
+    strings, operators and the methods in SAFE_METHODS, called without arguments, get through (a name that is no
+    column, and what follows it, is pandas' to refuse: it resolves names to columns only).
+    """
+    try:
+        tree = ast.parse(translated, mode="eval")
+    except SyntaxError:
+        return None  # pandas says what is wrong with it
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            method = node.func
+            if not (isinstance(method, ast.Attribute) and method.attr in SAFE_METHODS and not node.args
+                    and not node.keywords and isinstance(method.value, ast.Name)):
+                return (f"calls something other than {', '.join(sorted(SAFE_METHODS))} of a column; use columns, "
+                        "numbers, comparisons and and/or/not")
+        elif isinstance(node, ast.Attribute):
+            unknown = isinstance(node.value, ast.Name) and node.value.id not in columns  # pandas: "unknown column"
+            if not unknown and node.attr not in SAFE_METHODS:
+                return f"uses .{node.attr}; only {', '.join(sorted(SAFE_METHODS))}() of a column are allowed"
+        elif not isinstance(node, _SAFE_NODES):
+            return f"uses {type(node).__name__}; use columns, numbers, comparisons and and/or/not"
+    return None
 
 
 def wilson(k: int, n: int) -> tuple[float, float]:
@@ -406,7 +444,7 @@ def _cart(analysis, x: pd.DataFrame, y: np.ndarray, mass_min: float) -> tuple[st
     """CART's tree as text rules, and its importance of each uncertainty (a category's dummies summed)."""
     from sklearn.tree import export_text
 
-    tree = analysis.CART(x, y, mass_min=mass_min)
+    tree = analysis.CART(x, y, mass_min=max(mass_min, 1 / len(x)))  # a leaf holds at least one row
     tree.build_tree()
     # EMA leaves the tree's random_state unset and scikit-learn breaks ties between equally good splits at random:
     # the same tree refitted on EMA's own matrix with a fixed seed makes a discovery reproducible.
@@ -582,6 +620,9 @@ def read(folder: str | Path) -> tuple[pd.DataFrame, dict, dict | None, str]:
                                 "to rebuild the folder") from None
         if not isinstance(manifest, dict):
             raise ScenarioError(f"{folder / MANIFEST}: does not hold a mapping; run the sweep again to rebuild it")
+    if manifest is not None and not manifest.get("files"):
+        raise ScenarioError(f"{folder}: the sweep is still running or was interrupted; run `pcnsim sweep EXPERIMENT "
+                            f"--out {folder}` to finish it")
     path = folder / SUMMARY
     try:
         data = path.read_bytes()
