@@ -337,6 +337,12 @@ def cmd_export(args) -> None:
     with locked(Path(args.folder), wait=False, shared=True) if Path(args.folder).is_dir() else nullcontext():
         out, experiment, table, _ = sweep.read_finished(args.folder)
         target = Path(args.out) if args.out else out / "table.csv"
+        own = set(sweep.read_manifest(out)["files"]) | {sweep.MANIFEST}
+        inside = target.resolve().parent.is_relative_to(out.resolve())
+        if inside and (target.resolve().relative_to(out.resolve()).as_posix() in own or
+                       target.resolve().parent != out.resolve()):
+            raise ScenarioError(f"--out {args.out}: is one of the sweep's own files or folders; write the table "
+                                f"beside them (default: {out / 'table.csv'}) or elsewhere")
         rows = export_table(out, table, experiment, target)
     print(f"wrote {target}: {rows:,} rows (one per run and recorded week, with every parameter)")
 

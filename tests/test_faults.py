@@ -149,7 +149,7 @@ def test_a_damaged_manifest_is_rebuilt_from_the_parts(finished):
     (("outcomes: [milestones_met, mean_trust]", "outcomes: [milestones_met, mean_trust, ownership]"), "outcomes"),
     (("steps: 20", "steps: 24"), "steps: 20, not 24"),
     (("[0.2, 0.8]", "[0.2, 0.9]"), "resolved scenarios"),
-    (("replicates: 3", "replicates: 2"), "holds 3 replicates"),  # more replicates extend it (tests/test_per_run.py)
+    (("replicates: 3", "replicates: 2"), "holds 3 finished replicates"),  # more replicates extend it (tests/test_per_run.py)
 ])
 def test_a_changed_experiment_is_refused_in_one_line(finished, tmp_path, capsys, change, fragment):
     path, out, reference = finished

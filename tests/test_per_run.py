@@ -150,7 +150,7 @@ def test_fewer_replicates_than_the_folder_holds_are_refused(pair, capsys):
     path.write_text(PAIR.replace("replicates: 3", "replicates: 2"))
     capsys.readouterr()
     assert main(["sweep", str(path), "--out", str(out)]) == 2
-    _one_error(capsys, str(out), "holds 3 replicates", "another --out")
+    _one_error(capsys, str(out), "holds 3 finished replicates", "another --out")
 
 
 def test_a_folder_of_other_files_is_refused(tmp_path, capsys, inline):

@@ -111,13 +111,16 @@ def _source(path: str, overrides: list[str], error: dict) -> str:
     return path
 
 
+NETWORK_FILES = ("file", "list_sizes_file", "edges_file")  # a structure's own files, read with its scenario
+
+
 def resolve_files(data: dict, folder: Path) -> dict:
     """Make a csv or nhs structure's file paths absolute, read relative to the scenario file's folder."""
     network = data.get("network")
     if not isinstance(network, dict):
         return data
     resolved = dict(network)
-    for key in ("file", "list_sizes_file", "edges_file"):
+    for key in NETWORK_FILES:
         value = resolved.get(key)
         if isinstance(value, str) and value and "\x00" not in value and not Path(value).is_absolute():
             try:

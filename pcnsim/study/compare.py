@@ -48,7 +48,7 @@ def run(first: Scenario, second: Scenario, out: Path, *, seeds: int, seed: int, 
         for name, scenario in zip(planned.scenarios, (first, second)):
             (Path(folder) / name).write_text(dump(scenario), encoding="utf-8")
         sweep.run(planned, out, folder=Path(folder), workers=workers, scheduler=scheduler, started=started,
-                  source=f"{first.name} vs {second.name}")
+                  source=f"{first.name} vs {second.name}", option="--seeds")
     return read(out)
 
 

@@ -7,6 +7,7 @@ seed, spawned from the experiment's root `numpy.random.SeedSequence`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -22,7 +23,7 @@ from pydantic import BaseModel, Discriminator, Field, Strict, Tag, model_validat
 from .. import __version__
 from ..config import ScenarioError, apply_overrides, read_yaml, validate
 from ..config import load as load_scenario
-from ..config.files import read_section, resolve_files
+from ..config.files import NETWORK_FILES, read_section, resolve_files
 from ..config.schema import SEED_MAX, WEEKS, FilePath, Label, Real, Section, Text, Week, Whole
 from ..engine.outcomes import OUTCOMES as COLUMNS
 
@@ -102,6 +103,8 @@ class Scalar(Section):
 
 
 CHECKPOINTS = (26, 52, 156)  # weeks every per-run table reports, with each run's last week
+RUN_COLUMNS = ("run_id", "point", "case", "scenario", "replicate", "seed_entropy", "spawn_key", "seed", "status",
+               "error")  # the design table's own columns, beside the parameters
 
 
 class Figure(Section):
@@ -145,6 +148,10 @@ class Experiment(Section):
             if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,99}", name):
                 raise ValueError(f"scalars: {name[:60]!r} must be a plain identifier (letters, digits and _, "
                                  "starting with a letter): it names a column of runs_summary")
+            if name in RUN_COLUMNS or name.startswith("crossover_") or re.fullmatch(
+                    rf"({'|'.join(map(re.escape, self.outcomes))})_w\d+", name):
+                raise ValueError(f"scalars: {name!r} is the name of a column runs_summary already has (its design "
+                                 "columns, OUTCOME_wWEEK and crossover_OUTCOME); choose another name")
             if scalar.outcome not in self.outcomes:
                 raise ValueError(f"scalars.{name}.outcome: {scalar.outcome!r} is not recorded; recorded: "
                                  f"{', '.join(self.outcomes)}")
@@ -172,8 +179,15 @@ class Experiment(Section):
                     self.design == "lhs" and name in (self.levers or ())):
                 raise ValueError(f"parameters.{name}: a {self.design} design needs a range {{low, high}} (an lhs "
                                  "design also takes a list of values for a lever: each is crossed with the sample)")
+        if self.design != "factorial" and self.parameters and not any(
+                isinstance(spec, Range) for spec in self.parameters.values()):
+            raise ValueError(f"a {self.design} design samples ranges: give at least one parameter range (or use a "
+                             "factorial design for lists of values only)")
         if self.design in ("sobol", "morris") and not self.parameters:
             raise ValueError(f"a {self.design} design needs at least one parameter range")
+        if "seed" in self.parameters:
+            raise ValueError("parameters: seed is each run's own, spawned from the experiment's seed; vary the "
+                             "experiment's seed or its replicates instead")
         points = design_size(self)
         if points > MAX_POINTS:
             raise ValueError(f"the design has {points:,} points per scenario; at most {MAX_POINTS:,} are allowed")
@@ -267,6 +281,14 @@ def load(path: str | Path) -> "tuple[Experiment, Path]":
             if wrong:
                 raise ScenarioError(f"{path}: parameters.{key}: {wrong[0]!r} is not a whole number; "
                                     f"{key} takes whole numbers")
+    longest = experiment.steps or max(load_scenario(path.parent / name).steps for name in experiment.scenarios)
+    weeks = [("checkpoints", w) for w in experiment.checkpoints or ()] + [
+        (f"scalars.{name}", w) for name, sc in experiment.scalars.items()
+        for w in (sc.week, sc.from_week, sc.to_week) if w is not None]
+    past = [(where, w) for where, w in weeks if w > longest]
+    if past:
+        raise ScenarioError(f"{path}: {past[0][0]}: week {past[0][1]} is past the last week ({longest}) of every run; "
+                            f"give weeks up to {longest}")
     for _ in _design_points(experiment, path.parent, str(path)):
         pass
     return experiment, path.parent
@@ -329,8 +351,25 @@ def integer_fields(base: dict, names: list[str]) -> set[str]:
 
 
 def canonical(scenario: dict) -> str:
-    """The parameters that shape a run, as canonical JSON (labels and the scenario's own seed left out)."""
-    return json.dumps({k: v for k, v in scenario.items() if k not in ("name", "description", "seed")}, sort_keys=True)
+    """The parameters that shape a run, as canonical JSON (labels and the scenario's own seed left out); a csv or
+    nhs structure's files by their contents' digest, so an edited file is another experiment and a moved one is not."""
+    shaped = {k: v for k, v in scenario.items() if k not in ("name", "description", "seed")}
+    network = shaped.get("network")
+    if isinstance(network, dict) and any(network.get(key) for key in NETWORK_FILES):
+        shaped["network"] = {k: (f"sha256:{file_digest(v)}" if k in NETWORK_FILES and v else v)
+                             for k, v in network.items()}
+    return json.dumps(shaped, sort_keys=True)
+
+
+def file_digest(path: str) -> str:
+    """The sha256 of a file's bytes (read once per run of the command: the same path, size and time is the same file)."""
+    stat = Path(path).stat()
+    return _digest_of(str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _digest_of(path: str, size: int, mtime: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def run_id(scenario: dict, replicate: int, repeat: int = 0) -> str:
@@ -374,10 +413,12 @@ def design_table(experiment: Experiment, folder: Path, source: str) -> tuple[pd.
     """
     points, scenarios, seen, labels, cases = [], [], {}, {}, {}
     for which, point, scenario in _design_points(experiment, folder, source):
-        if which not in labels:  # a name met again (a scenario against a variant of itself) gets its count
-            again = sum(1 for label in labels.values() if label == scenario["name"] or
-                        label.startswith(f"{scenario['name']} ("))
-            labels[which] = f"{scenario['name']} ({again + 1})" if again else scenario["name"]
+        if which not in labels:  # a name met again (a scenario against a variant of itself) gets a number
+            label, k = scenario["name"], 1
+            while label in labels.values():
+                k += 1
+                label = f"{scenario['name']} ({k})"
+            labels[which] = label
         key = canonical(scenario)
         repeat = seen[key] = seen.get(key, -1) + 1
         case = cases[which] = cases.get(which, -1) + 1

@@ -10,7 +10,8 @@ holds one part and the crossover outcome's curves, never the whole sweep:
   crossover outcome: on a run of the second or a later scenario, the first
   recorded week from which it stays strictly above its paired run (the first
   scenario's run with the same case and replicate, hence the same seed) to
-  the end; empty if it never does, and on the first scenario's runs.
+  the last week both recorded; empty if it never does, and on the first
+  scenario's runs.
 """
 
 from __future__ import annotations
@@ -64,17 +65,17 @@ def _part_scalars(frame: pd.DataFrame, experiment: Experiment, weeks: list[int])
 def crossover_weeks(curves: pd.DataFrame, pairs: pd.DataFrame) -> pd.Series:
     """Per later run of each pair (`run_id`, `paired`): the first week from which it stays strictly above its pair."""
     wide = curves.pivot(index="step", columns="run_id", values="value")
-    weeks = wide.index.to_numpy()
     result = {}
     for run, paired in zip(pairs["run_id"], pairs["paired"]):
         if run not in wide.columns or paired not in wide.columns:
             continue
-        ahead = (wide[run] - wide[paired]).to_numpy() > 0
-        if not ahead[-1]:
+        both = wide[[run, paired]].dropna()  # the weeks both recorded (scenarios may run for different lengths)
+        ahead = (both[run] - both[paired]).to_numpy() > 0
+        if not len(ahead) or not ahead[-1]:
             result[run] = np.nan
             continue
         behind = np.flatnonzero(~ahead)
-        result[run] = float(weeks[behind[-1] + 1] if len(behind) else weeks[0])
+        result[run] = float(both.index[behind[-1] + 1] if len(behind) else both.index[0])
     return pd.Series(result, dtype=float)
 
 

@@ -45,7 +45,7 @@ from .. import __version__
 from ..config import Scenario, ScenarioError, safe_yaml
 from ..outputs.files import clear_staging, file_sha256, locked, make_folder, sha256, write_bytes, write_text
 from ..outputs.provenance import describe, model_digest
-from .experiment import Experiment, design_table
+from .experiment import Experiment, canonical, design_table, file_digest
 from .runs import summarise_runs
 
 
@@ -138,7 +138,7 @@ def identity(experiment: Experiment, table: pd.DataFrame, scenarios: list[dict])
         "record_every": experiment.record_every,
         "outcomes": list(experiment.outcomes),
         "chunk_size": experiment.chunk_size,
-        "scenarios": _digest(scenarios),
+        "scenarios": _digest([canonical(scenario) for scenario in scenarios]),
         "design": _digest(first[["run_id", "point", "seed"]].astype(str).values.tolist()),
     }
 
@@ -158,7 +158,7 @@ def _changed(old: dict, new: dict, out: Path) -> ScenarioError:
             shown = ", ".join(was) if isinstance(was, list) else was
             return ScenarioError(f"{out}: holds a sweep run with {field}: {shown}, not {new[field]!s}; "
                                  f"set {field} back to resume it, {afresh}")
-    what = ("the resolved scenarios (a scenario file or a parameter's values)" if old.get("scenarios") !=
+    what = ("the resolved scenarios (a scenario file, a structure's data file or a parameter's values)" if old.get("scenarios") !=
             new["scenarios"] else "the design (parameters, design, samples or levels)")
     return ScenarioError(f"{out}: holds a sweep of another experiment: {what} changed since it ran; "
                          f"undo the change to resume it, {afresh}")
@@ -211,7 +211,13 @@ def _write_part(out: Path, i: int, produced_by: dict, timeseries: pd.DataFrame, 
     write_text(out / "status" / f"{_part(i)}.json", json.dumps(record) + "\n")
 
 
-def _verify(out: Path, chunks: list[pd.DataFrame], current: dict, replicates: int) -> dict[int, pd.DataFrame]:
+def finished_replicates(manifest: dict | None) -> int:
+    """The replicates of the last sweep that finished in the folder (an interrupted extension can be undone)."""
+    return manifest.get("replicates", 0) if manifest else 0
+
+
+def _verify(out: Path, chunks: list[pd.DataFrame], current: dict, replicates: int,
+            option: str = "replicates") -> dict[int, pd.DataFrame]:
     """The finished parts of `out` that this experiment can keep, by chunk; refuses a folder of another one.
 
     A part that is missing or damaged, or a lone part made by another
@@ -227,10 +233,10 @@ def _verify(out: Path, chunks: list[pd.DataFrame], current: dict, replicates: in
         raise _changed(made_by, current, out)
     if manifest is None and made_by is None and not (out / "status").is_dir() and any(out.iterdir()):
         raise ScenarioError(f"{out}: holds files that are not a sweep's; choose another --out (or empty {out})")
-    held = manifest.get("replicates", 0) if manifest else 0
+    held = finished_replicates(manifest)
     if held > replicates:
-        raise ScenarioError(f"{out}: holds {held} replicates, more than this experiment's {replicates}; set "
-                            f"replicates to {held} or more to keep them, or start afresh with another --out")
+        raise ScenarioError(f"{out}: holds {held} finished replicates, more than this experiment's {replicates}; set "
+                            f"{option} to {held} or more to keep them, or start afresh with another --out")
     if manifest is None and made_by is None and (out / "runs.parquet").exists() and any(out.glob("status/*.parquet")):
         raise ScenarioError(f"{out}: holds a sweep made by an older pcnsim (no {MANIFEST}); "
                             f"start afresh with another --out (or after deleting {out})")
@@ -249,12 +255,13 @@ def _remove_strays(out: Path, n: int) -> None:
 
 def run(experiment: Experiment, out: Path, *, folder: Path = Path("."), workers: int = 1,
         scheduler: str | None = None, progress: bool = True, source: str | None = None,
-        started: Callable[[], None] | None = None) -> pd.DataFrame:
+        started: Callable[[], None] | None = None, option: str = "replicates") -> pd.DataFrame:
     """Run whatever is missing from `out`, write its summaries, and return the design table with each run's status.
 
     `folder` is where the experiment's scenario paths are relative to; `source`
     names the experiment in error messages (default: its name); `started` is
-    called once everything is checked, just before the first run. Nothing is
+    called once everything is checked, just before the first run; `option` is
+    what the user calls the replicates (`compare`: --seeds). Nothing is
     created on disk before the experiment and the executor are known good.
     """
     out = Path(out)
@@ -267,20 +274,20 @@ def run(experiment: Experiment, out: Path, *, folder: Path = Path("."), workers:
         existed = out.is_dir()
         if existed:
             stack.enter_context(locked(out, wait=False))
-            done = _verify(out, chunks, current, experiment.replicates)
+            done = _verify(out, chunks, current, experiment.replicates, option)
         todo = [i for i in range(len(chunks)) if not existed or i not in done]
         pool = stack.enter_context(executor(workers, scheduler)) if todo else None
         if not existed:
             make_folder(out)
             stack.enter_context(locked(out, wait=False))
-            done = _verify(out, chunks, current, experiment.replicates)
+            done = _verify(out, chunks, current, experiment.replicates, option)
             todo = [i for i in range(len(chunks)) if i not in done]
         clear_staging(out)
-        for sub in ("timeseries", "status", "scenarios"):
+        for sub in ("timeseries", "status", "scenarios", *({"data"} & {name.split("/")[0] for name in copies})):
             make_folder(out / sub)
             clear_staging(out / sub)
         _remove_strays(out, len(chunks))
-        _write_manifest(out, current, experiment.replicates, {})
+        _write_manifest(out, current, min(finished_replicates(read_manifest(out)), experiment.replicates), {})
         write_bytes(out / "runs.parquet", _parquet_bytes(table))
         if todo:
             if started:
@@ -288,7 +295,7 @@ def run(experiment: Experiment, out: Path, *, folder: Path = Path("."), workers:
             done.update(_run_parts(pool, out, chunks, todo, scenarios, experiment, current, len(table), progress))
         status = pd.concat([done[i] for i in range(len(chunks))], ignore_index=True)
         table = table.drop(columns=["status", "error"]).merge(status, on="run_id", how="left")
-        files = {name: data.encode("utf-8") for name, data in copies.items()}
+        files = dict(copies)
         files["experiment.yaml"] = safe_yaml.dump(as_run.model_dump(mode="json")).encode("utf-8")
         files["points.jsonl"] = "".join(json.dumps({"point": i, "scenario": sc}, sort_keys=True) + "\n"
                                         for i, sc in enumerate(scenarios)).encode("utf-8")
@@ -334,25 +341,38 @@ def estimate(experiment: Experiment, out: Path, *, folder: Path = Path("."), wor
 
 
 def resolved_experiment(experiment: Experiment, folder: Path, table: pd.DataFrame) -> tuple[Experiment, dict[str, str]]:
-    """The experiment as a sweep folder keeps it: its scenarios read once and copied into `scenarios/` (their own
-    files' paths made absolute), the experiment naming the copies; returns it with each copy's text by path."""
+    """The experiment as a sweep folder keeps it: its scenarios read once and copied into `scenarios/`, a csv or nhs
+    structure's files into `data/` (so the folder reruns wherever it is moved), the experiment naming the copies;
+    returns it with each copy's bytes by path."""
     from ..config import read_yaml
-    from ..config.files import resolve_files
+    from ..config.files import NETWORK_FILES, resolve_files
 
     labels = table.drop_duplicates("point").groupby("point")["scenario"].first()
     per_file = len(labels) // len(experiment.scenarios)
-    copies = {}
+    copies, data = {}, {}
     for k, file in enumerate(experiment.scenarios):
         label = "".join(c if c.isalnum() or c in "-_" else "_" for c in labels.iloc[k * per_file]).strip("_")
         name = f"scenarios/{k + 1}-{label or 'scenario'}.yaml"
-        copies[name] = safe_yaml.dump(resolve_files(read_yaml(folder / file) or {}, (folder / file).parent))
-    return experiment.model_copy(update={"scenarios": list(copies)}), copies
+        scenario = resolve_files(read_yaml(folder / file) or {}, (folder / file).parent)
+        network = dict(scenario.get("network") or {})
+        for key in NETWORK_FILES:  # the structure's files travel with the folder, named by their contents
+            if isinstance(network.get(key), str) and network[key]:
+                prefix = file_digest(network[key])[:12]
+                base = Path(network[key]).name
+                copied = f"data/{base if base.startswith(prefix + '-') else f'{prefix}-{base}'}"
+                data[copied] = Path(network[key]).read_bytes()
+                network[key] = f"../{copied}"
+        if network:
+            scenario = {**scenario, "network": network}
+        copies[name] = safe_yaml.dump(scenario).encode("utf-8")
+    return experiment.model_copy(update={"scenarios": list(copies)}), {**copies, **data}
 
 
-def _remove_old_copies(out: Path, copies: dict[str, str]) -> None:
-    for path in (out / "scenarios").iterdir():
-        if f"scenarios/{path.name}" not in copies and path.is_file():
-            path.unlink()
+def _remove_old_copies(out: Path, copies: dict[str, bytes]) -> None:
+    for sub in ("scenarios", "data"):
+        for path in (out / sub).iterdir() if (out / sub).is_dir() else ():
+            if f"{sub}/{path.name}" not in copies and path.is_file():
+                path.unlink()
 
 
 def _provenance(out: Path, begun: str, ran: list[int], workers: int, scheduler: str | None) -> bytes:
