@@ -99,15 +99,16 @@ def test_a_negative_seed_is_one_error_line(capsys, tmp_path, argv):
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.parametrize("text, where", [
-    ("seed: -1\n", "scenario"),
-    ("name: e\nscenarios: [SCENARIO]\nseed: -1\n", "experiment"),
-    ("name: e\nscenarios: [SCENARIO]\nparameters: {seed: [-1, 2]}\n", "experiment"),
+@pytest.mark.parametrize("text, where, why", [
+    ("seed: -1\n", "scenario", "greater than or equal to 0"),
+    ("name: e\nscenarios: [SCENARIO]\nseed: -1\n", "experiment", "greater than or equal to 0"),
+    # a run's seed is the sweep's to spawn, whatever the value
+    ("name: e\nscenarios: [SCENARIO]\nparameters: {seed: [-1, 2]}\n", "experiment", "seed is each run's own"),
 ])
-def test_a_negative_seed_in_a_file_is_one_error_line(capsys, tmp_path, text, where):
+def test_a_negative_seed_in_a_file_is_one_error_line(capsys, tmp_path, text, where, why):
     path = tmp_path / "file.yaml"
     path.write_text(text.replace("SCENARIO", str(SCENARIOS / "baseline.yaml")))
     argv = ["validate", str(path)] if where == "scenario" else ["sweep", str(path), "--out", str(tmp_path / "o")]
     line = one_error(capsys, argv)
-    assert str(path) in line and "seed" in line and "greater than or equal to 0" in line
+    assert str(path) in line and "seed" in line and why in line
     assert not (tmp_path / "o").exists()
