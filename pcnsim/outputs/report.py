@@ -22,8 +22,8 @@ import pandas as pd
 
 from .. import __version__
 from ..config import ScenarioError
+from .stats import checkpoint_weeks
 
-CHECKPOINTS = (26, 52, 156)  # weeks of the checkpoint table, with the last recorded week
 POINTS_SHOWN = 12  # design points shown one by one; beyond, the checkpoint table pools each scenario's runs
 ROWS_SHOWN = 50  # rows of a discovery table shown; the rest are in its CSV
 FAILED_SHOWN = 10
@@ -233,12 +233,6 @@ def what_was_run(experiment, table: pd.DataFrame, summary: pd.DataFrame, describ
 
 
 # ---- checkpoint table ----------------------------------------------------------------------------------------
-
-def checkpoint_weeks(steps) -> list[int]:
-    """26, 52, 156 and the last recorded week, those of them that were recorded."""
-    steps = sorted({int(s) for s in steps})
-    return sorted({w for w in CHECKPOINTS if w in steps} | {steps[-1]}) if steps else []
-
 
 def pooled(summary: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """Each group's mean and 95% CI over all its runs, merged from the points' n, mean and sd."""

@@ -6,6 +6,13 @@ import numpy as np
 import pandas as pd
 
 QUARTER = 13  # weeks: a few meetings a week read as a trend over a quarter
+CHECKPOINTS = (26, 52, 156)  # weeks every table of checkpoints reports, with the last recorded week
+
+
+def checkpoint_weeks(steps) -> list[int]:
+    """26, 52, 156 and the last recorded week, those of them that were recorded."""
+    steps = sorted({int(s) for s in steps})
+    return sorted({w for w in CHECKPOINTS if w in steps} | {steps[-1]}) if steps else []
 
 
 def trailing_mean(values, weeks: int = QUARTER) -> np.ndarray:

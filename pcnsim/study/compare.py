@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..config import Scenario, dump
 from . import sweep
-from .experiment import CHECKPOINTS, STORY, Experiment, Figure
+from .experiment import STORY, Experiment, Figure
 
 CHUNK = 10  # runs per part: fixed, so that another --workers resumes the same folder
 CROSSOVER = "milestones_met"
@@ -54,12 +54,11 @@ def run(first: Scenario, second: Scenario, out: Path, *, seeds: int, seed: int, 
 
 def read(out: Path) -> Result:
     """The comparison in a finished two-scenario sweep folder."""
-    from ..outputs.stats import crossover
+    from ..outputs.stats import checkpoint_weeks, crossover
 
     out, planned, table, summary = sweep.read_finished(out)
     labels = list(dict.fromkeys(table.sort_values("point")["scenario"]))[:2]
-    last = int(summary["step"].max())
-    weeks = sorted({w for w in CHECKPOINTS if w <= last} | {last})
+    weeks = checkpoint_weeks(summary["step"])
     shown = [o for o in STORY if o in set(summary["outcome"])]
     rows = summary[summary["outcome"].isin(shown) & summary["step"].isin(weeks)]
     checkpoints = rows.rename(columns={"step": "week"})[["outcome", "scenario", "week", "n", "mean", "ci_low",

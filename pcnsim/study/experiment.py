@@ -102,7 +102,6 @@ class Scalar(Section):
         return self
 
 
-CHECKPOINTS = (26, 52, 156)  # weeks every per-run table reports, with each run's last week
 RUN_COLUMNS = ("run_id", "point", "case", "scenario", "replicate", "seed_entropy", "spawn_key", "seed", "status",
                "error")  # the design table's own columns, beside the parameters
 

@@ -21,13 +21,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .experiment import CHECKPOINTS, Experiment
+from ..outputs.stats import CHECKPOINTS, crossover
+from .experiment import Experiment
 
 DESIGN = ["run_id", "point", "case", "scenario"]
 AFTER = ["replicate", "seed", "status"]
 
 
-def checkpoint_weeks(experiment: Experiment, table: pd.DataFrame, steps: dict[int, int]) -> list[int]:
+def checkpoint_weeks(experiment: Experiment, steps: dict[int, int]) -> list[int]:
     """The weeks a per-run table reports: as declared, else 26, 52, 156 and each run's last week (recorded ones)."""
     if experiment.checkpoints is not None:
         return sorted(set(experiment.checkpoints))
@@ -70,18 +71,14 @@ def crossover_weeks(curves: pd.DataFrame, pairs: pd.DataFrame) -> pd.Series:
         if run not in wide.columns or paired not in wide.columns:
             continue
         both = wide[[run, paired]].dropna()  # the weeks both recorded (scenarios may run for different lengths)
-        ahead = (both[run] - both[paired]).to_numpy() > 0
-        if not len(ahead) or not ahead[-1]:
-            result[run] = np.nan
-            continue
-        behind = np.flatnonzero(~ahead)
-        result[run] = float(both.index[behind[-1] + 1] if len(behind) else both.index[0])
+        week = crossover(both[paired], both[run]) if len(both) else None
+        result[run] = np.nan if week is None else float(week)
     return pd.Series(result, dtype=float)
 
 
 def summarise_runs(out: Path, table: pd.DataFrame, experiment: Experiment, steps: dict[int, int]) -> pd.DataFrame:
     """The per-run table of a sweep whose parts `out/timeseries` are complete; `steps` is each point's last week."""
-    weeks = checkpoint_weeks(experiment, table, steps)
+    weeks = checkpoint_weeks(experiment, steps)
     crossing = experiment.figure.crossover if len(experiment.scenarios) > 1 else None
     if crossing not in experiment.outcomes:
         crossing = None

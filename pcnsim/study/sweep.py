@@ -9,8 +9,8 @@ Layout of an output folder:
   the files below, which `pcnsim plot`, `sensitivity`, `discover` and
   `report` check;
 - experiment.yaml: the experiment as run, its scenarios the copies in
-  scenarios/ (each as read, its own files' paths made absolute), so
-  `pcnsim sweep DIR/experiment.yaml` reruns it from anywhere;
+  scenarios/ (each as read, a csv or nhs structure's files copied into
+  data/), so `pcnsim sweep DIR/experiment.yaml` reruns it from anywhere;
 - points.jsonl: each design point's fully resolved scenario, one per line;
 - provenance.json: pcnsim version and commit, Python, platform, packages, and
   each session that ran runs (start, end, runs, workers, executor);
