@@ -32,6 +32,7 @@ from __future__ import annotations
 import io
 import json
 import traceback
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, as_completed
 from contextlib import ExitStack, contextmanager
@@ -43,46 +44,74 @@ from pydantic import ValidationError
 
 from .. import __version__
 from ..config import Scenario, ScenarioError, safe_yaml
-from ..outputs.files import clear_staging, file_sha256, locked, make_folder, sha256, write_bytes, write_text
+from ..outputs.files import STAGING, clear_staging, file_sha256, locked, make_folder, sha256, write_bytes, write_text
 from ..outputs.provenance import describe, model_digest
 from .experiment import Experiment, canonical, design_table, file_digest
 from .runs import summarise_runs
 
 
 def run_chunk(runs: list[dict], scenarios: dict[int, dict], steps_every: int, outcomes: list[str]):
-    """Run a chunk of runs in a worker; returns (timeseries, status) tables. Never raises for a bad run.
+    """Run a chunk of runs; returns its timeseries as an Arrow table and each run's [run_id, status, error].
 
-    Runs of the chunk that share a shape are stepped together as one batch (pcnsim.engine.batch).
+    Never raises for a bad run. Runs of the chunk that share a shape are
+    stepped together as one batch (pcnsim.engine.batch); their outcome arrays
+    go straight into Arrow columns (an undefined value, NaN, as a null).
     """
-    from ..engine.batch import simulate
-    from ..engine.outcomes import OUTCOMES
+    import pyarrow as pa
 
-    columns = ["run_id", "step", *outcomes]
-    picked = [OUTCOMES.index(name) for name in ("step", *outcomes)]
+    from ..engine.batch import simulate
+
     ready, status = [], {}
     for run in runs:
         try:
             ready.append((run, Scenario.model_validate(scenarios[run["point"]])))
         except Exception as exc:
             status[run["run_id"]] = ("failed", _describe(exc))
-    results = simulate([s for _, s in ready], [run["seed"] for run, _ in ready], steps_every)
-    blocks, ids = [], []
+    results = simulate([s for _, s in ready], [run["seed"] for run, _ in ready], steps_every, ["step", *outcomes])
+    blocks, ids, lengths = [], [], []
     for (run, _), result in zip(ready, results):
         if isinstance(result, Exception):
             status[run["run_id"]] = ("failed", _describe(result))
             continue
-        blocks.append(result[:, picked])
-        ids.append(np.full(len(result), run["run_id"], dtype=object))
+        blocks.append(result)
+        ids.append(run["run_id"])
+        lengths.append(len(result))
         status[run["run_id"]] = ("ok", "")
-    if blocks:
-        values = np.concatenate(blocks)
-        timeseries = pd.DataFrame(values[:, 1:], columns=list(outcomes))
-        timeseries.insert(0, "step", values[:, 0].astype(np.int64))
-        timeseries.insert(0, "run_id", np.concatenate(ids))
-    else:
-        timeseries = pd.DataFrame(columns=columns)
-    table = pd.DataFrame([(r["run_id"], *status[r["run_id"]]) for r in runs], columns=["run_id", "status", "error"])
-    return timeseries, table
+    values = np.concatenate(blocks) if blocks else np.empty((0, len(outcomes) + 1))
+    columns = [pa.array(np.repeat(np.array(ids, dtype=object), lengths), pa.string()),
+               pa.array(values[:, 0].astype(np.int64))]
+    columns += [pa.array(values[:, k], from_pandas=True) for k in range(1, values.shape[1])]
+    timeseries = pa.Table.from_arrays(columns, schema=timeseries_schema(outcomes))
+    return timeseries, [[r["run_id"], *status[r["run_id"]]] for r in runs]
+
+
+def timeseries_schema(outcomes: list[str]):
+    """A timeseries part's columns: run_id, step, then each recorded outcome (float64; null where undefined)."""
+    import pyarrow as pa
+
+    return pa.schema([("run_id", pa.string()), ("step", pa.int64()), *((name, pa.float64()) for name in outcomes)])
+
+
+def run_part(out: str, token: str | None, i: int, runs: list[dict], scenarios: dict[int, dict], steps_every: int,
+             outcomes: list[str]) -> dict:
+    """A worker's task: run chunk `i` and write its timeseries part into `out` if this worker sees the sweep's
+    folder (its session's `token` file is there: a local or shared file system), else send the part's bytes back.
+
+    Returns the part's checksum and size, each run's status and, only if it
+    could not write the part, its bytes: the sweep process records which parts are done.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    timeseries, status = run_chunk(runs, scenarios, steps_every, outcomes)
+    sink = pa.BufferOutputStream()
+    pq.write_table(timeseries, sink)
+    data = sink.getvalue().to_pybytes()
+    folder = Path(out) / "timeseries"
+    mine = token is not None and (folder / token).is_file()
+    if mine:
+        write_bytes(folder / f"{_part(i)}.parquet", data)
+    return {"status": status, "sha256": sha256(data), "size": len(data), "data": None if mine else data}
 
 
 def _describe(exc: Exception) -> str:
@@ -123,6 +152,11 @@ def _digest(value) -> str:
     return sha256(json.dumps(value, sort_keys=True).encode())
 
 
+MANIFEST = "manifest.json"
+FORMAT = 1
+RESULTS = 2  # how parts are written (2: by the workers, with pyarrow; undefined values as nulls)
+
+
 def identity(experiment: Experiment, table: pd.DataFrame, scenarios: list[dict]) -> dict:
     """What shapes a sweep's results, field by field, so a changed one can be named.
 
@@ -132,6 +166,7 @@ def identity(experiment: Experiment, table: pd.DataFrame, scenarios: list[dict])
     first = table[table["replicate"] == 0]
     return {
         "pcnsim": __version__,
+        "results": RESULTS,
         "model": model_digest(("numpy", "numba")),
         "seed": experiment.seed,
         "steps": experiment.steps,
@@ -146,6 +181,10 @@ def identity(experiment: Experiment, table: pd.DataFrame, scenarios: list[dict])
 def _changed(old: dict, new: dict, out: Path) -> ScenarioError:
     """One line: which field of the experiment changed since `out`'s runs were made, and what to do."""
     afresh = f"or start afresh with another --out (or after deleting {out})"
+    if old.get("results", 1) != new["results"]:
+        return ScenarioError(f"{out}: holds a sweep whose parts an earlier pcnsim wrote (results format "
+                             f"{old.get('results', 1)}, this one writes {new['results']}): start afresh with another "
+                             f"--out (or after deleting {out})")
     if old.get("pcnsim") == new["pcnsim"] and old.get("model") != new["model"]:
         return ScenarioError(f"{out}: holds a sweep made by other model code or other numpy or numba versions; its "
                              f"runs may differ: {afresh}")
@@ -162,10 +201,6 @@ def _changed(old: dict, new: dict, out: Path) -> ScenarioError:
             new["scenarios"] else "the design (parameters, design, samples or levels)")
     return ScenarioError(f"{out}: holds a sweep of another experiment: {what} changed since it ran; "
                          f"undo the change to resume it, {afresh}")
-
-
-MANIFEST = "manifest.json"
-FORMAT = 1
 
 
 def read_manifest(out: Path) -> dict | None:
@@ -203,12 +238,18 @@ def _read_part_status(out: Path, i: int, runs: list[str]) -> tuple[dict, pd.Data
     return status["experiment"], pd.DataFrame(rows, columns=["run_id", "status", "error"])
 
 
-def _write_part(out: Path, i: int, produced_by: dict, timeseries: pd.DataFrame, status: pd.DataFrame) -> None:
-    data = _parquet_bytes(timeseries)
-    write_bytes(out / "timeseries" / f"{_part(i)}.parquet", data)
-    record = {"part": i, "experiment": produced_by, "timeseries_sha256": sha256(data),
-              "runs": status[["run_id", "status", "error"]].values.tolist()}
+def _record_part(out: Path, i: int, produced_by: dict, done: dict) -> pd.DataFrame:
+    """Mark part `i` done (its status file, written after its timeseries part), writing the part first if the worker
+    sent it back; returns the part's status table."""
+    path = out / "timeseries" / f"{_part(i)}.parquet"
+    if done["data"] is not None:
+        write_bytes(path, done["data"])
+    elif not path.is_file() or path.stat().st_size != done["size"]:
+        raise ScenarioError(f"{out}: a worker reported writing {path.name} but it is not there as written; "
+                            "run the same command again to redo it")
+    record = {"part": i, "experiment": produced_by, "timeseries_sha256": done["sha256"], "runs": done["status"]}
     write_text(out / "status" / f"{_part(i)}.json", json.dumps(record) + "\n")
+    return pd.DataFrame(done["status"], columns=["run_id", "status", "error"])
 
 
 def finished_replicates(manifest: dict | None) -> int:
@@ -394,26 +435,32 @@ def _run_parts(pool, out, chunks, todo, scenarios, experiment, current, total, p
     done, failures = {}, 0
     bar = _progress_bar(sum(len(chunks[i]) for i in todo), total, progress)
     futures = {}
-    for i in todo:
-        runs = chunks[i][["run_id", "point", "seed"]].to_dict("records")
-        points = {r["point"]: scenarios[r["point"]] for r in runs}
-        futures[pool.submit(run_chunk, runs, points, experiment.record_every, experiment.outcomes)] = i
+    # Workers that see this file (the same folder, or a shared file system) write their parts themselves.
+    token = f"{STAGING}session-{uuid.uuid4().hex}"
+    write_bytes(out / "timeseries" / token, b"")
     try:
+        for i in todo:
+            runs = chunks[i][["run_id", "point", "seed"]].to_dict("records")
+            points = {r["point"]: scenarios[r["point"]] for r in runs}
+            futures[pool.submit(run_part, str(out), token, i, runs, points, experiment.record_every,
+                                experiment.outcomes)] = i
         for future in as_completed(futures):
             i = futures[future]
             try:
-                timeseries, status = future.result()
+                part = future.result()
+            except ScenarioError:  # the worker could not write its part (a full disk): its own one line
+                raise
             except Exception as exc:  # a worker died (out of memory, killed) or the cluster went away
                 raise ScenarioError(f"{out}: a worker stopped ({type(exc).__name__}: {str(exc)[:200]}); the finished "
                                     "parts are kept: run the same command again to resume") from None
-            _write_part(out, i, current, timeseries, status)
-            done[i] = status
+            status = done[i] = _record_part(out, i, current, part)
             failures += int((status["status"] == "failed").sum())
             bar.update(len(status))
             bar.set_postfix(failed=failures)
     finally:
         for future in futures:
             future.cancel()
+        (out / "timeseries" / token).unlink(missing_ok=True)
         bar.close()
     return done
 
@@ -458,45 +505,35 @@ def _progress_bar(todo: int, total: int, enabled: bool):
 
 
 def summarise(out: Path, table: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
-    """Per design point, recorded step and outcome: n, mean, sd and 95% CI, streamed part by part.
+    """Per design point, recorded step and outcome: n, mean, sd and 95% CI, a group-by streamed over the parts.
 
     It reads every part in `out/timeseries`: call it on a folder `run` has
-    verified and completed. Means and variances are merged chunk by chunk (Chan et al.'s pairwise
-    update), in part order, so memory stays flat and the result is the same
-    whatever order the chunks finished in.
+    verified and completed. DuckDB scans the parts in name order on one
+    thread, so memory stays flat and the sums are added in the same order
+    whatever order the chunks finished in, or however many workers ran them.
     """
+    import duckdb
+
     from ..outputs.stats import half_width
 
-    point_of = table.set_index("run_id")["point"]
-    n = mean = m2 = None
-    for part in sorted((out / "timeseries").glob("part-*.parquet")):
-        frame = pd.read_parquet(part)
-        if frame.empty:
-            continue
-        frame["point"] = point_of.loc[frame["run_id"]].to_numpy()
-        grouped = frame.groupby(["point", "step"])[outcomes]
-        part_n, part_mean = grouped.count(), grouped.mean()
-        part_m2 = grouped.var(ddof=0) * part_n
-        if n is None:
-            n, mean, m2 = part_n, part_mean, part_m2
-            continue
-        index = n.index.union(part_n.index)
-        a_n, b_n = n.reindex(index, fill_value=0), part_n.reindex(index, fill_value=0)
-        a_mean, b_mean = mean.reindex(index).fillna(0.0), part_mean.reindex(index).fillna(0.0)
-        a_m2, b_m2 = m2.reindex(index).fillna(0.0), part_m2.reindex(index).fillna(0.0)
-        total = a_n + b_n
-        safe = total.where(total > 0, 1)
-        delta = b_mean - a_mean
-        mean = a_mean + delta * b_n / safe
-        m2 = a_m2 + b_m2 + delta**2 * a_n * b_n / safe
-        n = total
-    if n is None:
+    parts = sorted((out / "timeseries").glob("part-*.parquet"))
+    if not parts:
         return pd.DataFrame()
-    sd = np.sqrt(m2 / (n - 1).where(n > 1))
-    half = half_width(sd, n)
-    long = pd.concat({"n": n, "mean": mean.where(n > 0), "sd": sd, "ci_low": mean - half, "ci_high": mean + half},
-                     axis=1)
-    long = long.stack(level=1, future_stack=True).rename_axis(["point", "step", "outcome"]).reset_index()
+    columns = ", ".join(f'count("{o}") AS "n {o}", avg("{o}") AS "mean {o}", stddev_samp("{o}") AS "sd {o}"'
+                        for o in outcomes)
+    with duckdb.connect(config={"threads": 1}) as db:
+        db.register("runs", table[["run_id", "point"]])
+        wide = db.execute(f"SELECT point, step, {columns} FROM read_parquet(?) JOIN runs USING (run_id) "
+                          "GROUP BY point, step ORDER BY point, step", [[str(p) for p in parts]]).df()
+    if wide.empty:
+        return pd.DataFrame()
+    long = pd.concat({o: wide[["point", "step", f"n {o}", f"mean {o}", f"sd {o}"]].set_axis(
+        ["point", "step", "n", "mean", "sd"], axis=1) for o in outcomes}, names=["outcome", None])
+    long = long.reset_index(level=0).sort_values(["point", "step"], kind="stable")
+    long["n"] = long["n"].astype(np.int64)
+    half = half_width(long["sd"], long["n"])
+    long["ci_low"], long["ci_high"] = long["mean"] - half, long["mean"] + half
+    long = long[["point", "step", "outcome", "n", "mean", "sd", "ci_low", "ci_high"]].reset_index(drop=True)
     points = table.drop_duplicates("point").drop(columns=["run_id", "replicate", "seed_entropy", "spawn_key", "seed",
                                                           "status", "error"])
     return points.merge(long, on="point")
