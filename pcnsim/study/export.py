@@ -21,6 +21,7 @@ def export_table(folder: Path, table, experiment, out: Path) -> int:
     """Write `out` (CSV) from a finished sweep's design `table` and parts; returns the rows written."""
     columns = ["run_id", "scenario", *experiment.parameters, "replicate", "seed"]
     design = pa.Table.from_pandas(table[table["status"] == "ok"][columns], preserve_index=False)
+    design = design.set_column(0, "run_id", design["run_id"].cast(pa.string()))  # as the parts hold it
     rows = 0
     with written(out) as temporary:
         writer = None

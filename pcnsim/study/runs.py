@@ -51,8 +51,9 @@ def _scalar(frame: pd.DataFrame, spec) -> pd.Series:
     return {"total": grouped.sum, "mean": grouped.mean, "max": grouped.max, "min": grouped.min}[spec.kind]()
 
 
-def _part_scalars(frame: pd.DataFrame, experiment: Experiment, weeks: list[int]) -> pd.DataFrame:
-    at = frame[frame["step"].isin(weeks)].pivot(index="run_id", columns="step", values=list(experiment.outcomes))
+def _part_scalars(at: pd.DataFrame, frame: pd.DataFrame, experiment: Experiment, weeks: list[int]) -> pd.DataFrame:
+    """A part's scalars per run, from its rows at the checkpoint weeks (`at`) and its scalars' columns (`frame`)."""
+    at = at.pivot(index="run_id", columns="step", values=list(experiment.outcomes))
     columns = {}
     for outcome in experiment.outcomes:
         for week in weeks:
@@ -83,11 +84,14 @@ def summarise_runs(out: Path, table: pd.DataFrame, experiment: Experiment, steps
     if crossing not in experiment.outcomes:
         crossing = None
     pieces, curves = [], []
+    # Every outcome at the checkpoint weeks, and at every week only the outcomes a scalar or the crossover reads.
+    every_week = sorted({spec.outcome for spec in experiment.scalars.values()} | ({crossing} if crossing else set()))
     for part in sorted((Path(out) / "timeseries").glob("part-*.parquet")):
-        frame = pd.read_parquet(part)
+        at = pd.read_parquet(part, filters=[("step", "in", weeks)])
+        frame = pd.read_parquet(part, columns=["run_id", "step", *every_week])
         if frame.empty:
             continue
-        pieces.append(_part_scalars(frame, experiment, weeks))
+        pieces.append(_part_scalars(at, frame, experiment, weeks))
         if crossing:
             curves.append(frame[["run_id", "step", crossing]].rename(columns={crossing: "value"}))
     parameters = [c for c in table.columns if c in experiment.parameters]

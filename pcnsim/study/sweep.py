@@ -78,7 +78,7 @@ def run_chunk(runs: list[dict], scenarios: dict[int, dict], steps_every: int, ou
         lengths.append(len(result))
         status[run["run_id"]] = ("ok", "")
     values = np.concatenate(blocks) if blocks else np.empty((0, len(outcomes) + 1))
-    columns = [pa.array(np.repeat(np.array(ids, dtype=object), lengths), pa.string()),
+    columns = [pa.array(ids, pa.string()).take(np.repeat(np.arange(len(ids)), lengths)),
                pa.array(values[:, 0].astype(np.int64))]
     columns += [pa.array(values[:, k], from_pandas=True) for k in range(1, values.shape[1])]
     timeseries = pa.Table.from_arrays(columns, schema=timeseries_schema(outcomes))
