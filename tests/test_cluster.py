@@ -163,7 +163,8 @@ def test_the_docs_same_code_check_finds_every_worker_running_this_code(cluster, 
 
 def _job_script(cls, settings: dict) -> str:
     """The batch script one job of `cls` would run with `settings` (starts a scheduler here, queues nothing)."""
-    with cls(**settings, dashboard_address=":0") as real:
+    quiet = {**settings, "scheduler_options": {**settings.get("scheduler_options", {}), "dashboard_address": ":0"}}
+    with cls(**quiet) as real:
         return real.job_script()
 
 
