@@ -57,8 +57,14 @@ def make_folder(path: Path, option: str = "--out") -> Path:
     return path
 
 
-def write_bytes(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` in one step (temporary name, fsync, rename)."""
+def write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Replace `path` with `data` in one step (temporary name, fsync, rename).
+
+    `durable=False` skips the fsync, for files that are checked against a
+    checksum whenever they are read again (a sweep's parts and their status
+    files): a file a power cut left empty is found and redone, and one fsync
+    per part would serialise a sweep on the disk.
+    """
     path = Path(path)
     fd, temporary = tempfile.mkstemp(prefix=f"{STAGING}{path.name}.", dir=path.parent)
     try:
@@ -66,7 +72,8 @@ def write_bytes(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(temporary, path)
     except OSError as exc:
         _remove(Path(temporary))
@@ -94,8 +101,8 @@ def written(path: Path) -> Iterator[Path]:
         Path(temporary).unlink(missing_ok=True)
 
 
-def write_text(path: Path, text: str) -> None:
-    write_bytes(path, text.encode("utf-8"))
+def write_text(path: Path, text: str, *, durable: bool = True) -> None:
+    write_bytes(path, text.encode("utf-8"), durable=durable)
 
 
 def _remove(path: Path) -> None:
