@@ -613,7 +613,7 @@ def main() -> None:
     raw["national_engine_scaled"] = {str(scale): sizes[scale] for scale in others}
 
     rows = build_rows(national, sweep, phases, stepping, reference, batch, replicates, chunk, workers)
-    rows += large_sweep_rows(len(rows) + 1, wide, large, sweep, replicates, batch, workers)
+    rows += large_sweep_rows(len(rows) + 1, wide, large, sweep, replicates, chunk, batch, workers)
     rows += member_week_rows(len(rows) + 1, sizes)
     if not args.no_first_result:
         say(f"10/{total} time to first result: `pcnsim run` of baseline with an empty cache (a fresh install's), "
@@ -710,7 +710,7 @@ def build_rows(national, sweep, phases, stepping, reference, batch, replicates, 
     return rows
 
 
-def large_sweep_rows(first: int, wide: dict, runs: int, sweep: dict, replicates: int, batch: dict,
+def large_sweep_rows(first: int, wide: dict, runs: int, sweep: dict, replicates: int, chunk: int, batch: dict,
                      workers: int) -> list[dict]:
     """The larger sweep against row 3's batch_run rate (runs per second, measured on fewer runs), and its memory
     against the smaller sweep's."""
@@ -724,8 +724,9 @@ def large_sweep_rows(first: int, wide: dict, runs: int, sweep: dict, replicates:
     for key, name in (("parent_mb", "parent"), ("largest_child_mb", "largest worker")):
         rows.append(row(
             f"{first + len(rows)} peak memory, {runs:,}-run sweep {name}", "MB", wide[key], sweep[key],
-            "fast/comparison", "none", f"against the {replicates:,}-run sweep's (rows 7-8, the larger of its two runs; comparison column): "
-            f"near 1 means a sweep's results are streamed, not held"))
+            "fast/comparison", "none", f"against the {replicates:,}-run sweep's (rows 7-8, the larger of its two "
+            f"runs, chunk_size {chunk}; comparison column): near 1 with equal chunks means a sweep's results are "
+            f"streamed, not held"))
     return rows
 
 
@@ -758,12 +759,13 @@ def member_week_rows(first: int, sizes: dict) -> list[dict]:
 
 def first_result_rows(first: int, runs: dict) -> list[dict]:
     cold, warm = runs["cold"], runs["warm"]
-    cache = ", ".join(f"{name}/ {mb:.1f} MB" for name, mb in sorted(runs["cache_mb"].items()))
+    cache = ", ".join(f"{name}/ {mb:.2f} MB" for name, mb in sorted(runs["cache_mb"].items()))
     return [
         row(f"{first} time to first result", "s", cold["seconds"], warm["seconds"], "fast/comparison", "none",
             f"wall time of `pcnsim run scenarios/baseline.yaml --out TMP` with XDG_CACHE_HOME an empty folder, as on "
             f"a fresh install (fast path column), against the same command again with that cache warm; the cache "
-            f"then held {cache}; peak RSS {cold['tree_max_mb']:.0f} MB cold, {warm['tree_max_mb']:.0f} MB warm"),
+            f"then held {cache}; peak RSS {cold['tree_max_mb']:.0f} MB cold, {warm['tree_max_mb']:.0f} MB warm; "
+            f"1-minute load average after each {cold['load_after']:.1f} and {warm['load_after']:.1f}"),
         row(f"{first + 1} time to first result, CPU", "s", cold["cpu_s"], warm["cpu_s"], "fast/comparison", "none",
             "user + sys of the same two commands (less sensitive to other jobs than wall time)")]
 
