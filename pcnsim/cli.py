@@ -245,7 +245,6 @@ def cmd_compare(args) -> None:
 
 
 def cmd_sweep(args) -> None:
-    from .outputs.figures import sweep_figure
     from .study import experiment as experiments
     from .study import sweep
 
@@ -265,7 +264,9 @@ def cmd_sweep(args) -> None:
     if counts.get("failed", 0):
         first = table[table["status"] == "failed"].iloc[0]
         print(f"first failure: run {first['run_id']}: {first['error']}")
-    if counts.get("ok", 0):
+    if counts.get("ok", 0) and not args.no_figure:
+        from .outputs.figures import sweep_figure  # matplotlib: only when a figure is drawn
+
         _, experiment, table, summary = sweep.read_finished(out)
         print(f"figure: {out / 'figure.png'} ({sweep_figure(experiment, table, summary, out / 'figure')})")
 
@@ -474,6 +475,8 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--scheduler", type=_scheduler, metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://HOST:8786")
     sw.add_argument("--resume", action="store_true", help="finish an interrupted sweep (rerunning into the same "
                     "folder does the same)")
+    sw.add_argument("--no-figure", action="store_true", help="skip the figure (scripts and large sweeps: "
+                    "`pcnsim plot DIR` draws one later from the summary)")
     sw.add_argument("--dry-run", action="store_true", help="check everything, time one part and say how many runs are "
                     "left and how long they would take; write nothing")
     sw.set_defaults(func=cmd_sweep)

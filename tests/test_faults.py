@@ -59,7 +59,7 @@ def finished(tmp_path, inline):
     """A finished tiny sweep and a pristine copy of its files."""
     path = _experiment(tmp_path)
     out = tmp_path / "out"
-    assert main(["sweep", str(path), "--out", str(out)]) == 0
+    assert main(["sweep", str(path), "--out", str(out), "--no-figure"]) == 0
     return path, out, _files(out)
 
 
@@ -88,7 +88,7 @@ def test_a_damaged_part_is_redone(finished, capsys, damage):
     else:
         part.write_bytes(b"")
     capsys.readouterr()
-    assert main(["sweep", str(path), "--out", str(out)]) == 0
+    assert main(["sweep", str(path), "--out", str(out), "--no-figure"]) == 0
     assert "6 runs ok" in capsys.readouterr().out
     _assert_same_results(out, reference)
 
@@ -96,10 +96,10 @@ def test_a_damaged_part_is_redone(finished, capsys, damage):
 def test_a_part_from_another_sweep_is_redone(finished, tmp_path, capsys):
     path, out, reference = finished
     other = _experiment(tmp_path, TINY.replace("replicates: 3", "replicates: 3\nseed: 5"), "other.yaml")
-    assert main(["sweep", str(other), "--out", str(tmp_path / "other")]) == 0
+    assert main(["sweep", str(other), "--out", str(tmp_path / "other"), "--no-figure"]) == 0
     for kind, suffix in (("timeseries", ".parquet"), ("status", ".json")):
         shutil.copy(tmp_path / "other" / kind / f"part-00002{suffix}", out / kind / f"part-00002{suffix}")
-    assert main(["sweep", str(path), "--out", str(out)]) == 0
+    assert main(["sweep", str(path), "--out", str(out), "--no-figure"]) == 0
     _assert_same_results(out, reference)
 
 
@@ -107,14 +107,14 @@ def test_a_part_moved_to_another_chunk_is_redone(finished):
     path, out, reference = finished
     for kind, suffix in (("timeseries", ".parquet"), ("status", ".json")):
         shutil.copy(out / kind / f"part-00000{suffix}", out / kind / f"part-00001{suffix}")
-    assert main(["sweep", str(path), "--out", str(out)]) == 0
+    assert main(["sweep", str(path), "--out", str(out), "--no-figure"]) == 0
     _assert_same_results(out, reference)
 
 
 def test_a_stray_part_is_removed_so_the_folder_reads_as_its_own(finished):
     path, out, reference = finished
     shutil.copy(out / "timeseries" / "part-00000.parquet", out / "timeseries" / "part-00007.parquet")
-    assert main(["sweep", str(path), "--out", str(out)]) == 0
+    assert main(["sweep", str(path), "--out", str(out), "--no-figure"]) == 0
     _assert_same_results(out, reference)
     assert len(pd.read_parquet(out / "timeseries")) == 6 * 21
 
@@ -129,14 +129,14 @@ def test_a_damaged_runs_table_is_rebuilt(finished, damage):
         runs.write_bytes(b"not parquet at all" * 50)
     else:
         runs.unlink()
-    assert main(["sweep", str(path), "--out", str(out)]) == 0
+    assert main(["sweep", str(path), "--out", str(out), "--no-figure"]) == 0
     _assert_same_results(out, reference)
 
 
 def test_a_damaged_manifest_is_rebuilt_from_the_parts(finished):
     path, out, reference = finished
     (out / "manifest.json").write_text("{")
-    assert main(["sweep", str(path), "--out", str(out)]) == 0
+    assert main(["sweep", str(path), "--out", str(out), "--no-figure"]) == 0
     _assert_same_results(out, reference)
 
 
@@ -160,7 +160,7 @@ def test_a_changed_experiment_is_refused_in_one_line(finished, tmp_path, capsys,
     assert _files(out) == reference, line
     # Naming, describing or drawing the experiment differently does not shape results: it resumes.
     path.write_text(TINY.replace("name: tiny", "name: renamed\ndescription: other words\nfigure: {by: scenario}"))
-    assert main(["sweep", str(path), "--out", str(out)]) == 0
+    assert main(["sweep", str(path), "--out", str(out), "--no-figure"]) == 0
     assert _files(out)["summary.csv"] == reference["summary.csv"]
 
 
@@ -169,7 +169,7 @@ def test_a_changed_scenario_file_is_refused(tmp_path, inline, capsys):
     shutil.copy(SCENARIOS / "race.yaml", scenario)
     path = _experiment(tmp_path, TINY.replace(str(SCENARIOS / "race.yaml"), str(scenario)))
     out = tmp_path / "out"
-    assert main(["sweep", str(path), "--out", str(out)]) == 0
+    assert main(["sweep", str(path), "--out", str(out), "--no-figure"]) == 0
     scenario.write_text(scenario.read_text() + "\ntrust: {gain: 0.09}\n")
     capsys.readouterr()
     assert main(["sweep", str(path), "--out", str(out)]) == 2
@@ -246,7 +246,7 @@ def test_a_lock_held_by_a_killed_process_blocks_nothing(finished, capsys):
     _one_error_line(capsys, "another pcnsim is writing")
     holder.send_signal(signal.SIGKILL)
     holder.wait()
-    assert main(["sweep", str(path), "--out", str(out)]) == 0
+    assert main(["sweep", str(path), "--out", str(out), "--no-figure"]) == 0
     _assert_same_results(out, reference)
 
 
@@ -418,7 +418,7 @@ def test_a_full_disk_stops_a_run_in_one_line_and_keeps_the_previous_result(small
 def test_a_full_disk_stops_a_sweep_in_one_line_and_it_resumes(small_disk, tmp_path, inline, capsys):
     path = _experiment(tmp_path, TINY.replace("replicates: 3", "replicates: 20").replace("steps: 20", "steps: 300"))
     reference = tmp_path / "reference"
-    assert main(["sweep", str(path), "--out", str(reference)]) == 0
+    assert main(["sweep", str(path), "--out", str(reference), "--no-figure"]) == 0
     filler = _fill(small_disk, 60_000)
     out = small_disk / "out"
     capsys.readouterr()
@@ -427,5 +427,5 @@ def test_a_full_disk_stops_a_sweep_in_one_line_and_it_resumes(small_disk, tmp_pa
     assert not [p for p in small_disk.rglob("*") if STAGING in p.name]
     assert main(["plot", str(out)]) == 2  # not a finished sweep: never read as one
     filler.unlink()
-    assert main(["sweep", str(path), "--out", str(out)]) == 0
+    assert main(["sweep", str(path), "--out", str(out), "--no-figure"]) == 0
     assert (out / "summary.csv").read_bytes() == (reference / "summary.csv").read_bytes()

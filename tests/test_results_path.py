@@ -102,3 +102,12 @@ def test_a_folder_of_the_older_results_format_is_refused_in_one_line(tiny, tmp_p
     err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
     assert len(err) == 1 and "results format 1" in err[0] and "start afresh" in err[0]
     assert _files(out) | {"manifest.json": (out / "manifest.json").read_bytes()} == before
+
+
+def test_no_figure_skips_it_and_plot_draws_one_later(tiny, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["sweep", str(tiny), "--out", str(out), "--workers", "1", "--no-figure"]) == 0
+    assert "figure:" not in capsys.readouterr().out
+    assert not list(out.glob("figure.*"))
+    assert main(["plot", str(out)]) == 0
+    assert {p.suffix for p in out.glob("plot.*")} >= {".png", ".svg", ".pdf"}
