@@ -17,10 +17,13 @@ Layout of an output folder:
 - runs.parquet: the design table with each run's status;
 - runs_summary.parquet and runs_summary.csv: one row per run with its
   parameters, seed and scalar outcomes (pcnsim.study.runs);
-- timeseries/part-NNNNN.parquet: recorded outcomes of one chunk of runs;
+- timeseries/part-NNNNN.parquet: recorded outcomes of one chunk of runs
+  (run_id, step, the outcomes; null where undefined), written by the worker
+  that ran the chunk if it sees this folder (the session's token file in
+  timeseries/ tells it so), else sent back and written by the sweep process;
 - status/part-NNNNN.json: that chunk's runs, ok or failed with the error,
-  what produced it and the timeseries part's checksum. It is written after
-  its timeseries part, so it means the chunk is complete.
+  what produced it and the timeseries part's checksum. The sweep process
+  writes it once the part is in place, so it means the chunk is complete.
 Every file is written under a temporary name and renamed. A sweep run again
 into its folder verifies every finished part and redoes the missing, damaged
 or foreign ones; an experiment changed in a way that shapes results is
