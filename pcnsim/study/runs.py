@@ -88,7 +88,7 @@ def summarise_runs(out: Path, table: pd.DataFrame, experiment: Experiment, steps
     every_week = sorted({spec.outcome for spec in experiment.scalars.values()} | ({crossing} if crossing else set()))
     for part in sorted((Path(out) / "timeseries").glob("part-*.parquet")):
         at = pd.read_parquet(part, filters=[("step", "in", weeks)])
-        frame = pd.read_parquet(part, columns=["run_id", "step", *every_week])
+        frame = pd.read_parquet(part, columns=["run_id", "step", *every_week]) if every_week else at
         if frame.empty:
             continue
         pieces.append(_part_scalars(at, frame, experiment, weeks))

@@ -525,6 +525,7 @@ def summarise(out: Path, table: pd.DataFrame, outcomes: list[str]) -> pd.DataFra
     columns = ", ".join(f'count("{o}") AS "n {o}", avg("{o}") AS "mean {o}", stddev_samp("{o}") AS "sd {o}"'
                         for o in outcomes)
     with duckdb.connect(config={"threads": 1}) as db:
+        db.execute("SET enable_progress_bar = false")  # the sweep's own progress is shown; this one would mix in
         db.register("runs", table[["run_id", "point"]])
         wide = db.execute(f"SELECT point, step, {columns} FROM read_parquet(?) JOIN runs USING (run_id) "
                           "GROUP BY point, step ORDER BY point, step", [[str(p) for p in parts]]).df()
