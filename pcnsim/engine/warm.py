@@ -39,6 +39,7 @@ from .processes.measure import measure_pcns
 COST = {"work": 16.0, "measure": 12.0, "decide": 10.0, "meet": 16.0, "social_comparison": 6.0,
         "join_partners": 6.0, "measure_pcns": 8.0, "facilitate": 3.0, "drift_and_wear": 3.0,
         "remember_agreement": 3.0, "milestones": 1.0, "remember_trust": 1.0}
+PYTHON_CALLED = {"start", "step", "measure_pcns"}  # the kernels called from Python (batch.py), not from kernels
 _warmed = False
 
 
@@ -82,9 +83,11 @@ def calls(state, params, wanted, outcomes, layout) -> tuple[list, list]:
 
 
 def compile_all(jobs) -> None:
-    """Compile (or load from the cache) each ((module, name), signature)."""
+    """Compile (or load from the cache) each ((module, name), signature): a process as kernels call it (its
+    `inner`), `start` and `step` as Python calls them."""
     for (module, name), signature in jobs:
-        getattr(import_module(module), name).compile(signature)
+        dispatcher = getattr(import_module(module), name)
+        (dispatcher if name in PYTHON_CALLED else getattr(dispatcher, "inner", dispatcher)).compile(signature)
 
 
 def split(jobs) -> tuple[list, list]:
@@ -131,7 +134,7 @@ def warm(state, params, wanted, outcomes, layout, helpers: int | None = None) ->
     if _warmed:
         return
     _warmed = True
-    if jit.cache_ready():
+    if not isinstance(week.step, numba.core.registry.CPUDispatcher) or jit.cache_ready():  # no jit, or compiled
         return
     with _locked():
         if jit.cache_ready():  # compiled by another process while this one waited
