@@ -575,8 +575,8 @@ def _note_first_compile() -> None:
     from .engine.jit import cache_ready
 
     if not cache_ready():
-        print("compiling the model's kernels (first run after install, about a minute; cached afterwards)...",
-              file=sys.stderr, flush=True)
+        print("compiling the model's kernels (first run after install: about half a minute on two free cores, "
+              "under a minute on one; cached afterwards)...", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..config import Scenario
 from ..world.build import build
-from . import draws, params, state
+from . import draws, params, state, warm
 from .outcomes import COUNTS, NATIONAL, OUTCOMES, PCN_OUTCOMES
 from .processes.measure import EVERY, measure_pcns
 from .week import start, step
@@ -58,6 +58,7 @@ class Batch:
         self.wanted = wanted(outcomes)
         self.week = 0
         self.outcomes = np.zeros((len(generators), len(OUTCOMES)))
+        warm.warm(self.state, self.params, self.wanted, self.outcomes, self.layout)  # compiles on a cold cache
         start(self.state, self.params, self.wanted, self.outcomes)
 
     @classmethod

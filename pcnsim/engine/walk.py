@@ -62,7 +62,9 @@ def distance(values, b, i, proposal, emphasis):
 def proposal(pcn_start, pcn_members, engaged, list_size, values, b, q, f, out):
     """The PCN's proposal: its engaged members' values, weighted (rules.proposal_weight)."""
     out[:] = 0.0
-    size, count = 0.0, 0
+    # An int64 count from the start: numba types a call while it still infers its arguments, and a count typed
+    # Literal[int](0) for that moment would compile proposal_weight a second time.
+    size, count = 0.0, np.int64(0)
     for a in range(pcn_start[b, q], pcn_start[b, q + 1]):
         i = pcn_members[b, a]
         if engaged[b, i]:

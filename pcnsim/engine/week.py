@@ -43,12 +43,15 @@ TALLIED = len(TALLY)
 def start(s, p, wanted, out):
     """Week 0 for every run of the batch; `out` (B, OUTCOMES) gets the initial outcomes."""
     tally = np.zeros((s.members.values.shape[0], TALLIED))
-    join_partners(s.index, s.traits, s.members, s.ties, s.counters, p, 0)
+    # Week 0 as an int64, as `step` passes its week: a literal 0 would compile every process (and each kernel
+    # and rule they call with it) a second time, for the type Literal[int](0).
+    week = np.int64(0)
+    join_partners(s.index, s.traits, s.members, s.ties, s.counters, p, week)
     facilitate(s.traits, s.pcns, p)
-    work(s.index, s.traits, s.schedule, s.members, s.ties, s.pcns, s.counters, p, 0,
+    work(s.index, s.traits, s.schedule, s.members, s.ties, s.pcns, s.counters, p, week,
          np.ones(s.members.values.shape[:2]), tally)
-    social_comparison(s.index, s.traits, s.schedule, s.pcns, p, 0)
-    measure(s.index, s.traits, s.members, s.ties, s.pcns, s.counters, p, 0, tally, wanted, out)
+    social_comparison(s.index, s.traits, s.schedule, s.pcns, p, week)
+    measure(s.index, s.traits, s.members, s.ties, s.pcns, s.counters, p, week, tally, wanted, out)
 
 
 @kernel

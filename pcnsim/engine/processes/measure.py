@@ -124,7 +124,9 @@ def measure(index, traits, members, ties, pcns, counters, p, week, tally, wanted
         row[N.min_trust] = trust_min if limit else 0.0
         row[N.trust_growth] = (mean_trust - counters.last_trust[b]) * WEEKS_PER_YEAR if week > 0 else 0.0
         if wanted[N.value_dispersion]:
-            row[N.value_dispersion] = dispersion(members.values, members.active, b, 0, n_members, index.pcn_members)
+            # From an int64 first member, as measure_pcns passes (a literal 0 would compile dispersion twice).
+            row[N.value_dispersion] = dispersion(members.values, members.active, b, np.int64(0), n_members,
+                                                 index.pcn_members)
         row[N.n_clusters] = n_clusters
         row[N.agreement_share] = agreement[0] / agreement[1] if agreement[1] > 0 else np.nan
         row[N.shared_purpose] = backing / practices
