@@ -3,6 +3,7 @@ when they do not, and either way the folder holds the same bytes; parts hold Arr
 undefined values; a folder of the older results format is refused, not mixed."""
 
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -111,3 +112,47 @@ def test_no_figure_skips_it_and_plot_draws_one_later(tiny, tmp_path, capsys):
     assert not list(out.glob("figure.*"))
     assert main(["plot", str(out)]) == 0
     assert {p.suffix for p in out.glob("plot.*")} >= {".png", ".svg", ".pdf"}
+
+
+def test_a_pattern_in_the_folder_name_reads_only_its_own_parts(tiny, tmp_path):
+    other = tmp_path / "res_B"
+    assert main(["sweep", str(_reseeded(tiny, tmp_path)), "--out", str(other), "--workers", "1", "--no-figure"]) == 0
+    assert main(["sweep", str(tiny), "--out", str(tmp_path / "res_?"), "--workers", "1", "--no-figure"]) == 0
+    assert main(["sweep", str(tiny), "--out", str(tmp_path / "plain"), "--workers", "1", "--no-figure"]) == 0
+    assert (tmp_path / "res_?" / "summary.csv").read_bytes() == (tmp_path / "plain" / "summary.csv").read_bytes()
+    assert (pd.read_csv(tmp_path / "plain" / "summary.csv")["n"].max()) == 3
+
+
+def _reseeded(path, tmp_path):
+    other = tmp_path / "reseeded.yaml"
+    other.write_text(path.read_text() + "seed: 12345\n")
+    return other
+
+
+def test_a_worker_writes_under_its_sessions_hidden_name_and_the_sweep_puts_it_in_place(tiny, tmp_path, inline,
+                                                                                     monkeypatch):
+    original, seen = sweep.run_part, []
+
+    def watched(out, token, i, *args):
+        part = original(out, token, i, *args)
+        folder = tmp_path / "out" / "timeseries"
+        seen.append(((folder / f"{token}-part-{i:05d}.parquet").is_file(), (folder / f"part-{i:05d}.parquet").exists()))
+        return part
+
+    monkeypatch.setattr(sweep, "run_part", watched)
+    assert main(["sweep", str(tiny), "--out", str(tmp_path / "out"), "--no-figure"]) == 0
+    # A worker left running by a killed sweep could only ever write a hidden file the next session clears.
+    assert seen == [(True, False)] * 3
+    assert sorted(p.name for p in (tmp_path / "out" / "timeseries").iterdir()) == [f"part-{i:05d}.parquet"
+                                                                                   for i in range(3)]
+
+
+def test_export_refuses_a_part_that_does_not_match_its_status(tiny, tmp_path, capsys):
+    for name, path in (("out", tiny), ("other", _reseeded(tiny, tmp_path))):
+        assert main(["sweep", str(path), "--out", str(tmp_path / name), "--workers", "1", "--no-figure"]) == 0
+    shutil.copy(tmp_path / "other" / "timeseries" / "part-00001.parquet", tmp_path / "out" / "timeseries")
+    capsys.readouterr()
+    assert main(["export", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "part-00001.parquet does not match its status" in err[0]
+    assert not (tmp_path / "out" / "table.csv").exists()

@@ -32,7 +32,6 @@ import numba
 import numpy as np
 
 from . import jit, week
-from .processes.measure import measure_pcns
 
 # Seconds each kernel took to compile on its own (measured on a cold cache, process kernels with their rules and
 # walks): shares the processes out evenly between the two compilers.

@@ -15,6 +15,7 @@ import pyarrow.csv as csv
 import pyarrow.parquet as pq
 
 from ..outputs.files import written
+from .sweep import checked_parts
 
 
 def export_table(folder: Path, table, experiment, out: Path) -> int:
@@ -25,10 +26,12 @@ def export_table(folder: Path, table, experiment, out: Path) -> int:
     rows = 0
     with written(out) as temporary:
         writer = None
-        for part in sorted((Path(folder) / "timeseries").glob("part-*.parquet")):
+        for part in checked_parts(Path(folder)):
             series = pq.read_table(part)
             if not series.num_rows:
                 continue
+            # Parts hold run_id as a string (large_string in folders an older pcnsim wrote).
+            series = series.set_column(0, "run_id", series["run_id"].cast(pa.string()))
             joined = design.join(series, "run_id", join_type="inner").sort_by([("run_id", "ascending"),
                                                                                  ("step", "ascending")])
             if writer is None:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import io
 import json
+import textwrap
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
@@ -100,8 +101,11 @@ def run_part(out: str, token: str | None, i: int, runs: list[dict], scenarios: d
     """A worker's task: run chunk `i` and write its timeseries part into `out` if this worker sees the sweep's
     folder (its session's `token` file is there: a local or shared file system), else send the part's bytes back.
 
-    Returns the part's checksum and size, each run's status and, only if it
-    could not write the part, its bytes: the sweep process records which parts are done.
+    The part is written under the session's own hidden name and the sweep
+    process renames it into place, so a worker left running by a killed
+    sweep never writes a part a later session reads. Returns the part's
+    checksum and size, each run's status and, only if it could not write
+    the part, its bytes: the sweep process records which parts are done.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -113,7 +117,7 @@ def run_part(out: str, token: str | None, i: int, runs: list[dict], scenarios: d
     folder = Path(out) / "timeseries"
     mine = token is not None and (folder / token).is_file()
     if mine:
-        write_bytes(folder / f"{_part(i)}.parquet", data, durable=False)  # checked by its checksum on resume
+        write_bytes(folder / f"{token}-{_part(i)}.parquet", data, durable=False)  # checked by its checksum on resume
     return {"status": status, "sha256": sha256(data), "size": len(data), "data": None if mine else data}
 
 
@@ -157,7 +161,7 @@ def _digest(value) -> str:
 
 MANIFEST = "manifest.json"
 FORMAT = 1
-RESULTS = 2  # how parts are written (2: by the workers, with pyarrow; undefined values as nulls)
+RESULTS = 2  # how parts are written (2: by the workers, with pyarrow: run_id a string, no pandas metadata)
 
 
 def identity(experiment: Experiment, table: pd.DataFrame, scenarios: list[dict]) -> dict:
@@ -241,18 +245,36 @@ def _read_part_status(out: Path, i: int, runs: list[str]) -> tuple[dict, pd.Data
     return status["experiment"], pd.DataFrame(rows, columns=["run_id", "status", "error"])
 
 
-def _record_part(out: Path, i: int, produced_by: dict, done: dict) -> pd.DataFrame:
-    """Mark part `i` done (its status file, written after its timeseries part), writing the part first if the worker
-    sent it back; returns the part's status table."""
+def _record_part(out: Path, token: str, i: int, produced_by: dict, done: dict) -> pd.DataFrame:
+    """Put part `i` in place (the worker's file renamed, or the bytes it sent back written), then mark it done (its
+    status file); returns the part's status table."""
     path = out / "timeseries" / f"{_part(i)}.parquet"
+    staged = out / "timeseries" / f"{token}-{path.name}"
     if done["data"] is not None:
         write_bytes(path, done["data"], durable=False)
-    elif not path.is_file() or path.stat().st_size != done["size"]:
+    elif staged.is_file() and staged.stat().st_size == done["size"]:
+        staged.replace(path)
+    else:
         raise ScenarioError(f"{out}: a worker reported writing {path.name} but it is not there as written; "
                             "run the same command again to redo it")
     record = {"part": i, "experiment": produced_by, "timeseries_sha256": done["sha256"], "runs": done["status"]}
     write_text(out / "status" / f"{_part(i)}.json", json.dumps(record) + "\n", durable=False)
     return pd.DataFrame(done["status"], columns=["run_id", "status", "error"])
+
+
+def checked_parts(out: Path) -> list[Path]:
+    """A finished sweep's timeseries parts in order, each checked against the checksum its status file records (the
+    manifest does not list the parts, so a reader of the parts checks them here); a damaged one is a one-line error."""
+    parts = sorted((Path(out) / "timeseries").glob("part-*.parquet"))
+    for part in parts:
+        try:
+            recorded = json.loads((out / "status" / f"{part.stem}.json").read_text(encoding="utf-8"))["timeseries_sha256"]
+        except (OSError, ValueError, KeyError, TypeError):
+            recorded = None
+        if recorded is None or file_sha256(part) != recorded:
+            raise ScenarioError(f"{out}: timeseries/{part.name} does not match its status file (damaged or replaced); "
+                                f"run `pcnsim sweep {out}/experiment.yaml` to redo it")
+    return parts
 
 
 def finished_replicates(manifest: dict | None) -> int:
@@ -454,16 +476,17 @@ def _run_parts(pool, out, chunks, todo, scenarios, experiment, current, total, p
             except ScenarioError:  # the worker could not write its part (a full disk): its own one line
                 raise
             except Exception as exc:  # a worker died (out of memory, killed) or the cluster went away
-                raise ScenarioError(f"{out}: a worker stopped ({type(exc).__name__}: {str(exc)[:200]}); the finished "
-                                    "parts are kept: run the same command again to resume") from None
-            status = done[i] = _record_part(out, i, current, part)
+                why = textwrap.shorten(str(exc), 300)
+                raise ScenarioError(f"{out}: a worker stopped ({type(exc).__name__}: {why}); the finished parts are "
+                                    "kept: run the same command again to resume") from None
+            status = done[i] = _record_part(out, token, i, current, part)
             failures += int((status["status"] == "failed").sum())
             bar.update(len(status))
             bar.set_postfix(failed=failures)
     finally:
         for future in futures:
             future.cancel()
-        (out / "timeseries" / token).unlink(missing_ok=True)
+        clear_staging(out / "timeseries")  # the token, and any part a worker wrote after the sweep stopped waiting
         bar.close()
     return done
 
@@ -511,11 +534,13 @@ def summarise(out: Path, table: pd.DataFrame, outcomes: list[str]) -> pd.DataFra
     """Per design point, recorded step and outcome: n, mean, sd and 95% CI, a group-by streamed over the parts.
 
     It reads every part in `out/timeseries`: call it on a folder `run` has
-    verified and completed. DuckDB scans the parts in name order on one
-    thread, so memory stays flat and the sums are added in the same order
-    whatever order the chunks finished in, or however many workers ran them.
+    verified and completed. DuckDB reads the parts as one stream, in name
+    order, on one thread, so memory stays flat and the sums are added in the
+    same order whatever order the chunks finished in, or however many workers
+    ran them.
     """
     import duckdb
+    import pyarrow.dataset as ds
 
     from ..outputs.stats import half_width
 
@@ -524,11 +549,16 @@ def summarise(out: Path, table: pd.DataFrame, outcomes: list[str]) -> pd.DataFra
         return pd.DataFrame()
     columns = ", ".join(f'count("{o}") AS "n {o}", avg("{o}") AS "mean {o}", stddev_samp("{o}") AS "sd {o}"'
                         for o in outcomes)
+    # The parts reach DuckDB as one stream of record batches from pyarrow, which takes each path literally
+    # (DuckDB's read_parquet would read a `*` or `?` in the folder's name as a pattern).
+    stream = ds.dataset([str(p) for p in parts], format="parquet").scanner(
+        columns=["run_id", "step", *outcomes], use_threads=False).to_reader()
     with duckdb.connect(config={"threads": 1}) as db:
         db.execute("SET enable_progress_bar = false")  # the sweep's own progress is shown; this one would mix in
         db.register("runs", table[["run_id", "point"]])
-        wide = db.execute(f"SELECT point, step, {columns} FROM read_parquet(?) JOIN runs USING (run_id) "
-                          "GROUP BY point, step ORDER BY point, step", [[str(p) for p in parts]]).df()
+        db.register("parts", stream)
+        wide = db.execute(f"SELECT point, step, {columns} FROM parts JOIN runs USING (run_id) "
+                          "GROUP BY point, step ORDER BY point, step").df()
     if wide.empty:
         return pd.DataFrame()
     long = pd.concat({o: wide[["point", "step", f"n {o}", f"mean {o}", f"sd {o}"]].set_axis(
