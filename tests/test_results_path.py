@@ -114,12 +114,13 @@ def test_no_figure_skips_it_and_plot_draws_one_later(tiny, tmp_path, capsys):
     assert {p.suffix for p in out.glob("plot.*")} >= {".png", ".svg", ".pdf"}
 
 
-def test_a_pattern_in_the_folder_name_reads_only_its_own_parts(tiny, tmp_path):
-    other = tmp_path / "res_B"
+@pytest.mark.parametrize("name", ["res_?", "res_*", "res_[B]"])
+def test_a_pattern_in_the_folder_name_reads_only_its_own_parts(tiny, tmp_path, name):
+    other = tmp_path / "res_B"  # what each pattern would match
     assert main(["sweep", str(_reseeded(tiny, tmp_path)), "--out", str(other), "--workers", "1", "--no-figure"]) == 0
-    assert main(["sweep", str(tiny), "--out", str(tmp_path / "res_?"), "--workers", "1", "--no-figure"]) == 0
+    assert main(["sweep", str(tiny), "--out", str(tmp_path / name), "--workers", "1", "--no-figure"]) == 0
     assert main(["sweep", str(tiny), "--out", str(tmp_path / "plain"), "--workers", "1", "--no-figure"]) == 0
-    assert (tmp_path / "res_?" / "summary.csv").read_bytes() == (tmp_path / "plain" / "summary.csv").read_bytes()
+    assert (tmp_path / name / "summary.csv").read_bytes() == (tmp_path / "plain" / "summary.csv").read_bytes()
     assert (pd.read_csv(tmp_path / "plain" / "summary.csv")["n"].max()) == 3
 
 

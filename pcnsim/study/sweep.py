@@ -530,6 +530,12 @@ def _progress_bar(todo: int, total: int, enabled: bool):
                 disable=not enabled, dynamic_ncols=True)
 
 
+def _literal(path: Path) -> str:
+    """`path` as DuckDB reads a file name: with its glob characters escaped, so a `*`, `?` or `[` in a folder's name
+    never reads another folder's files. (Streaming the parts from pyarrow instead held them all in memory.)"""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in str(path))
+
+
 def summarise(out: Path, table: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
     """Per design point, recorded step and outcome: n, mean, sd and 95% CI, a group-by streamed over the parts.
 
@@ -540,7 +546,6 @@ def summarise(out: Path, table: pd.DataFrame, outcomes: list[str]) -> pd.DataFra
     ran them.
     """
     import duckdb
-    import pyarrow.dataset as ds
 
     from ..outputs.stats import half_width
 
@@ -549,16 +554,11 @@ def summarise(out: Path, table: pd.DataFrame, outcomes: list[str]) -> pd.DataFra
         return pd.DataFrame()
     columns = ", ".join(f'count("{o}") AS "n {o}", avg("{o}") AS "mean {o}", stddev_samp("{o}") AS "sd {o}"'
                         for o in outcomes)
-    # The parts reach DuckDB as one stream of record batches from pyarrow, which takes each path literally
-    # (DuckDB's read_parquet would read a `*` or `?` in the folder's name as a pattern).
-    stream = ds.dataset([str(p) for p in parts], format="parquet").scanner(
-        columns=["run_id", "step", *outcomes], use_threads=False).to_reader()
     with duckdb.connect(config={"threads": 1}) as db:
         db.execute("SET enable_progress_bar = false")  # the sweep's own progress is shown; this one would mix in
         db.register("runs", table[["run_id", "point"]])
-        db.register("parts", stream)
-        wide = db.execute(f"SELECT point, step, {columns} FROM parts JOIN runs USING (run_id) "
-                          "GROUP BY point, step ORDER BY point, step").df()
+        wide = db.execute(f"SELECT point, step, {columns} FROM read_parquet(?) JOIN runs USING (run_id) "
+                          "GROUP BY point, step ORDER BY point, step", [[_literal(p) for p in parts]]).df()
     if wide.empty:
         return pd.DataFrame()
     long = pd.concat({o: wide[["point", "step", f"n {o}", f"mean {o}", f"sd {o}"]].set_axis(
