@@ -97,7 +97,8 @@ def simulate(scenarios: list[Scenario], seeds: list[int], record_every: int = 1,
     DataFrame with one column per outcome (OUTCOMES, or just `outcomes` in that
     order), counts as integers, as `PCNModel.timeseries()`; with `named=False`
     it is the engine's (recorded steps, columns) float array itself, for
-    callers that stack many runs into one array (np.stack, np.array).
+    callers that stack many runs into one array (np.stack, np.array); it is
+    a view (its transpose, `.T`, has each outcome's weeks contiguous).
     """
     wanted(outcomes)  # refuse unknown names before building anything
     names = list(OUTCOMES if outcomes is None else outcomes)
@@ -116,12 +117,16 @@ def simulate(scenarios: list[Scenario], seeds: list[int], record_every: int = 1,
         indices = [i for i, _, _ in members]
         batch = Batch([run for _, run, _ in members], [scenarios[i] for i in indices], [g for _, _, g in members],
                       outcomes)
-        rows = [batch.outcomes[:, columns].copy()]
-        for recorded in batch.advance(scenarios[indices[0]].steps, record_every):
-            rows.append(recorded[:, columns].copy())
-        table = np.stack(rows, axis=1)
+        steps = scenarios[indices[0]].steps
+        # Outcome by outcome, run by run, week by week: a run's rows are a view of it, and each outcome's values
+        # over a chunk of runs are contiguous (a sweep's Arrow columns), with no (runs, weeks, outcomes) reshuffle.
+        table = np.empty((len(names), len(indices), steps // record_every + 1))
+        table[:, :, 0] = batch.outcomes[:, columns].T
+        for week, recorded in enumerate(batch.advance(steps, record_every), 1):
+            table[:, :, week] = recorded[:, columns].T
         for position, i in enumerate(indices):
-            results[i] = _named(table[position], names) if named else table[position]
+            rows = table[:, position, :].T
+            results[i] = _named(rows, names) if named else rows
     return results
 
 

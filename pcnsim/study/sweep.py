@@ -81,10 +81,12 @@ def run_chunk(runs: list[dict], scenarios: dict[int, dict], steps_every: int, ou
         ids.append(run["run_id"])
         lengths.append(len(result))
         status[run["run_id"]] = ("ok", "")
-    values = np.concatenate(blocks) if blocks else np.empty((0, len(outcomes) + 1))
+    # Each outcome's weeks are contiguous in the engine's result (`block.T`), so a column is one copy per run.
+    values = [np.concatenate([block.T[k] for block in blocks]) if blocks else np.empty(0)
+              for k in range(len(outcomes) + 1)]
     columns = [pa.array(ids, pa.string()).take(np.repeat(np.arange(len(ids)), lengths)),
-               pa.array(values[:, 0].astype(np.int64))]
-    columns += [pa.array(values[:, k], from_pandas=True) for k in range(1, values.shape[1])]
+               pa.array(values[0].astype(np.int64))]
+    columns += [pa.array(column, from_pandas=True) for column in values[1:]]
     timeseries = pa.Table.from_arrays(columns, schema=timeseries_schema(outcomes))
     return timeseries, [[r["run_id"], *status[r["run_id"]]] for r in runs]
 
