@@ -572,7 +572,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _note_first_compile() -> None:
     """Say why the first run after an install is slow; called once the input is valid, before the first kernel."""
-    from .engine.jit import cache_ready
+    from .engine.warm import cache_ready
 
     if not cache_ready():
         print("compiling the model's kernels (first run after install: about half a minute on two free cores, "

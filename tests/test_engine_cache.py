@@ -18,9 +18,9 @@ import pcnsim
 SCRIPT = """
 import numpy as np
 from pcnsim.config import Scenario
-from pcnsim.engine import jit, params, state
+from pcnsim.engine import jit, params, state, warm
 from pcnsim.engine.processes.facilitate import facilitate
-print(jit.cache_ready(), jit.CACHE_DIR.name)
+print(warm.cache_ready(), jit.CACHE_DIR.name)
 pcns = state.PCNs(**{f: np.zeros((1, 1)) for f in state.PCNs._fields} | {"cd_skill": np.full((1, 1), 0.5)})
 traits = state.Traits(**{f: np.zeros((1, 1)) for f in state.Traits._fields}
                       | {"skill": np.full((1, 1), 0.5), "cd_time": np.full((1, 1), 0.25)})

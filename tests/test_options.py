@@ -66,9 +66,9 @@ def test_compare_steps_are_checked_like_a_scenario_field(tmp_path, capsys):
 
 
 def test_the_compile_note_comes_only_once_the_input_is_valid(tmp_path, capsys, monkeypatch):
-    from pcnsim.engine import jit
+    from pcnsim.engine import warm
 
-    monkeypatch.setattr(jit, "cache_ready", lambda: False)  # as on a fresh install
+    monkeypatch.setattr(warm, "cache_ready", lambda: False)  # as on a fresh install
     for bad in (["run", str(tmp_path / "missing.yaml")], ["run", str(SCENARIOS / "race.yaml"), "--set", "steps=-1"],
                 ["compare", str(SCENARIOS / "race.yaml"), str(tmp_path / "missing.yaml")],
                 ["sweep", str(tmp_path / "missing.yaml")], ["app", "--port", "0"]):

@@ -75,19 +75,6 @@ def kernel(function):
     return compiled
 
 
-def cache_ready() -> bool:
-    """Whether this engine's kernels are already compiled in the cache (cheap: looks for numba's index file).
-
-    numba keeps each source folder's entries in a subfolder named from its
-    path, so another checkout of the same code has compiled nothing for this
-    one: the week's own subfolder is the one to look in.
-    """
-    from .week import step  # here: every engine module decorates through this one
-
-    folder = getattr(getattr(step, "_cache", None), "_cache_path", None)  # None without numba's jit
-    return folder is not None and next(Path(folder).glob("week.step-*.nbi"), None) is not None
-
-
 def plain(module) -> SimpleNamespace:
     """The module's compiled functions as plain Python (their `py_func`): the same source, run by the interpreter."""
     return SimpleNamespace(**{name: f.py_func for name, f in vars(module).items() if hasattr(f, "py_func")})

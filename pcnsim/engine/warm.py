@@ -126,6 +126,17 @@ def _done(helper) -> None:
         raise RuntimeError("the compile helper stopped")
 
 
+def cache_ready() -> bool:
+    """Whether this engine's kernels are already compiled in the cache (cheap: looks for numba's index file).
+
+    numba keeps each source folder's entries in a subfolder named from its
+    path, so another checkout of the same code has compiled nothing for this
+    one: the week's own subfolder is the one to look in.
+    """
+    folder = getattr(getattr(week.step, "_cache", None), "_cache_path", None)  # None without numba's jit
+    return folder is not None and next(Path(folder).glob("week.step-*.nbi"), None) is not None
+
+
 def warm(state, params, wanted, outcomes, layout, helpers: int | None = None) -> None:
     """Make sure `start` and `step` are compiled for this batch's types, compiling them on two cores if the cache
     is cold. Cheap once done (a flag per process). Anything going wrong here leaves compiling to numba, as before."""
@@ -133,10 +144,10 @@ def warm(state, params, wanted, outcomes, layout, helpers: int | None = None) ->
     if _warmed:
         return
     _warmed = True
-    if not isinstance(week.step, numba.core.registry.CPUDispatcher) or jit.cache_ready():  # no jit, or compiled
+    if not isinstance(week.step, numba.core.registry.CPUDispatcher) or cache_ready():  # no jit, or compiled
         return
     with _locked():
-        if jit.cache_ready():  # compiled by another process while this one waited
+        if cache_ready():  # compiled by another process while this one waited
             return
         processes, tops = calls(state, params, wanted, outcomes, layout)
         helpers = (os.cpu_count() or 1) > 1 if helpers is None else helpers
