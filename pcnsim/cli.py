@@ -410,13 +410,20 @@ def cmd_race(args) -> None:
     from .outputs.files import staged
     from .trainer.race import write_race
 
+    from .trainer.settings import WEEKS
+
+    if args.week is not None and args.week > WEEKS:
+        raise ScenarioError(f"--week {args.week}: after the race's last week; choose 0 to {WEEKS}")
     seeded = {} if args.seed is None else {"seed": args.seed}
     with staged(Path(args.out), marker="race.png") as stage:  # the options are all the input: checked
         _note_first_compile()
         print("running race and trust_first side by side ...", file=sys.stderr, flush=True)
-        names = [path.name for path in write_race(stage, **seeded)]
+        names = [path.name for path in write_race(stage, **seeded, still=args.week, progress=True)]
     for name in names:
         print(f"wrote {Path(args.out) / name}")
+    if "race.mp4" not in names:
+        print("note: no race.mp4: ffmpeg is not on the PATH (install it, e.g. `apt install ffmpeg`, and run again)",
+              file=sys.stderr)
 
 
 def _examples(*commands: str) -> dict:
@@ -553,9 +560,11 @@ def build_parser() -> argparse.ArgumentParser:
     app.set_defaults(func=cmd_app)
 
     race = sub.add_parser("race", help="write the race vs trust_first animation (GIF, MP4 with ffmpeg) and still",
-                          **_examples("pcnsim race", "pcnsim race --seed 3 --out out/race3"))
+                          **_examples("pcnsim race", "pcnsim race --seed 3 --out out/race3", "pcnsim race --week 26"))
     race.add_argument("--out", type=_folder, default="out/race", help="output folder (default: out/race)")
     race.add_argument("--seed", type=_non_negative, help="seed of the PCN shown (default: the trainer page's)")
+    race.add_argument("--week", type=_non_negative, help="the week the still shows (default: the crossover on "
+                      "milestones met, when Trust first overtakes; the last week if it never does)")
     race.set_defaults(func=cmd_race)
 
     oc = sub.add_parser("outcomes", help="list every outcome a run can record, national and per PCN", **_examples(

@@ -317,3 +317,32 @@ def test_serve_says_when_the_port_is_taken():
         port = taken.getsockname()[1]
         with pytest.raises(ScenarioError, match=f"--port {port}: cannot serve there"):
             app.serve("127.0.0.1", port)
+
+
+def test_race_still_shows_the_crossover_by_default_or_the_week_asked(tmp_path, monkeypatch):
+    from pcnsim.trainer import race
+
+    monkeypatch.setattr(race.shutil, "which", lambda name: None)
+    shown = {}
+    for name, still in (("default", None), ("crossover", 56), ("early", 15)):  # seed 1: the crossover is week 56
+        race.write_race(tmp_path / name, seed=1, weeks=60, every=30, still=still)
+        shown[name] = (tmp_path / name / "race.png").read_bytes()
+    assert shown["default"] == shown["crossover"] != shown["early"]
+
+
+def test_race_command_refuses_a_week_past_the_end_and_notes_a_missing_ffmpeg(tmp_path, capsys, monkeypatch):
+    from pcnsim.cli import main
+    from pcnsim.trainer import race
+    from pcnsim.trainer.settings import WEEKS
+
+    assert main(["race", "--out", str(tmp_path / "late"), "--week", str(WEEKS + 1)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: --week") and f"0 to {WEEKS}" in err[0]
+    assert not (tmp_path / "late").exists()
+    monkeypatch.setattr(race.shutil, "which", lambda name: None)
+    original = race.write_race
+    monkeypatch.setattr(race, "write_race", lambda out, **kw: original(out, **kw, weeks=20, every=10))
+    assert main(["race", "--out", str(tmp_path / "short"), "--week", "10"]) == 0
+    captured = capsys.readouterr()
+    assert "note: no race.mp4: ffmpeg is not on the PATH" in captured.err
+    assert {p.name for p in (tmp_path / "short").iterdir()} == {"race.gif", "race.png", "race.svg"}

@@ -5,7 +5,8 @@ two ways, drawn as the trainer page draws it: practices coloured by engagement a
 ties by trust, a tie flashing where conflict showed, and the curves underneath. Writes
 
 - race.gif (and race.mp4 when ffmpeg is on the PATH): the two networks week by week;
-- race.png and race.svg: the final comparison, with the crossover on milestones met marked.
+- race.png and race.svg: the two PCNs at one week (by default the crossover on milestones met, the week
+  Trust first overtakes and stays ahead; the last week if it never does), the crossover marked.
 """
 
 from __future__ import annotations
@@ -200,55 +201,89 @@ class Drawing:
         self.fig.savefig(path, dpi=100, metadata={"Date": None} if path.suffix == ".svg" else None)
 
 
-def _gif(frames: list[np.ndarray], path: Path, hold: int) -> None:
+def _shrunk(frame: np.ndarray) -> np.ndarray:
+    """A frame at the GIF's width (the MP4 keeps the full 1280 x 720)."""
     from PIL import Image
 
-    width = GIF_WIDTH
-    images = [Image.fromarray(frame) for frame in frames]
-    images = [image.resize((width, round(image.height * width / image.width)), Image.Resampling.LANCZOS)
-              for image in images]
-    frames = [np.asarray(image) for image in images]
+    image = Image.fromarray(frame)
+    size = (GIF_WIDTH, round(image.height * GIF_WIDTH / image.width))
+    return np.asarray(image.resize(size, Image.Resampling.LANCZOS))
+
+
+def _gif(frames: list[np.ndarray], path: Path, hold: int) -> None:
+    """The GIF from frames already at its width."""
+    from PIL import Image
+
+    width = frames[0].shape[1]
     # one palette for every frame, from a sample of frames and swatches of the key colours (flashes are rare)
     keys = [*SIDE_COLOURS] + [c for c, _ in ENGAGEMENT.values()] + [c for c, _ in CONFLICT.values()]
     swatches = [np.full((40, width, 3), [int(c[i:i + 2], 16) for i in (1, 3, 5)], np.uint8) for c in keys]
     sample = Image.fromarray(np.concatenate(frames[:: max(1, len(frames) // 8)] + [frames[-1]] + swatches, axis=0))
     palette = sample.quantize(colors=255, method=Image.Quantize.MEDIANCUT)
-    images = [image.quantize(palette=palette, dither=Image.Dither.NONE) for image in images]
+    images = [Image.fromarray(frame).quantize(palette=palette, dither=Image.Dither.NONE) for frame in frames]
     durations = [round(1000 / FPS)] * (len(images) - 1) + [1000 * hold]
     images[0].save(path, save_all=True, append_images=images[1:], duration=durations, loop=0, optimize=False)
 
 
-def _mp4(frames: list[np.ndarray], path: Path, ffmpeg: str, hold: int) -> None:
-    height, width, _ = frames[0].shape
-    frames = frames + [frames[-1]] * (FPS * hold)
-    for codec in (["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "20"], ["-c:v", "mpeg4", "-q:v", "3"]):
-        command = [ffmpeg, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
-                   "-s", f"{width}x{height}", "-r", str(FPS), "-i", "-",
-                   "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", *codec, "-movflags", "+faststart", str(path)]
-        done = subprocess.run(command, input=b"".join(f.tobytes() for f in frames), capture_output=True)
-        if done.returncode == 0:
-            return
-    raise RuntimeError(f"ffmpeg could not write {path}: {done.stderr.decode(errors='replace').strip()[-300:]}")
+class _Mp4:
+    """ffmpeg encoding frames as they are drawn (none held in memory), H.264 where this ffmpeg has it, else MPEG-4."""
+
+    def __init__(self, path: Path, ffmpeg: str, width: int, height: int) -> None:
+        encoders = subprocess.run([ffmpeg, "-hide_banner", "-encoders"], capture_output=True, text=True).stdout
+        codec = (["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "20"] if "libx264" in encoders
+                 else ["-c:v", "mpeg4", "-q:v", "3"])
+        self.path = path
+        self.process = subprocess.Popen(
+            [ffmpeg, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
+             "-r", str(FPS), "-i", "-", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", *codec, "-movflags", "+faststart",
+             str(path)], stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def write(self, frame: np.ndarray) -> None:
+        self.process.stdin.write(frame.tobytes())
+
+    def close(self, last: np.ndarray, hold: int) -> None:
+        for _ in range(FPS * hold):
+            self.write(last)
+        self.process.stdin.close()
+        error = self.process.stderr.read()
+        if self.process.wait() != 0:
+            raise RuntimeError(f"ffmpeg could not write {self.path}: {error.decode(errors='replace').strip()[-300:]}")
 
 
-def write_race(out: Path, seed: int = DEFAULT_SEED, *, weeks: int = WEEKS, every: int = EVERY) -> list[Path]:
-    """Run Race and Trust first on one seed and write the animation and the still; return the files written."""
+def write_race(out: Path, seed: int = DEFAULT_SEED, *, weeks: int = WEEKS, every: int = EVERY,
+               still: int | None = None, progress: bool = False) -> list[Path]:
+    """Run Race and Trust first on one seed and write the animation and the still; return the files written.
+
+    The still shows week `still`; by default the crossover on milestones met (the week Trust first overtakes
+    and stays ahead: the turning point the trainer talks about), or the last week if there is none.
+    """
+    from tqdm import tqdm
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     pair, history = _run(seed, weeks)
     drawing = Drawing(pair, history)
-    frames, since = [], 0
-    for week in [*range(0, weeks, every), weeks]:
+    ffmpeg = shutil.which("ffmpeg")
+    mp4, frames, since = None, [], 0  # frames: the GIF's, at its width; the MP4's go straight to ffmpeg
+    for week in tqdm([*range(0, weeks, every), weeks], desc="frames", unit="frame", disable=not progress,
+                     dynamic_ncols=True):
         drawing.show(week, since)
-        frames.append(drawing.pixels())
+        frame = drawing.pixels()
+        if ffmpeg and mp4 is None:
+            mp4 = _Mp4(out / "race.mp4", ffmpeg, frame.shape[1], frame.shape[0])
+        if mp4:
+            mp4.write(frame)
+        frames.append(_shrunk(frame))
         since = week
     written = [out / "race.gif"]
     _gif(frames, written[0], HOLD_SECONDS)
-    ffmpeg = shutil.which("ffmpeg")
-    if ffmpeg:
-        written.append(out / "race.mp4")
-        _mp4(frames, written[-1], ffmpeg, HOLD_SECONDS)
-    drawing.show(weeks, weeks)  # the still: the final state, no flashes
+    if mp4:
+        mp4.close(frame, HOLD_SECONDS)
+        written.append(mp4.path)
+    if still is None:
+        still = drawing.crossover(weeks)
+        still = weeks if still is None else still
+    drawing.show(still, still)  # no flashes on the still
     for suffix in (".png", ".svg"):
         written.append(out / f"race{suffix}")
         drawing.save(written[-1])
