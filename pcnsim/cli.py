@@ -409,7 +409,6 @@ def cmd_app(args) -> None:
 def cmd_race(args) -> None:
     from .outputs.files import staged
     from .trainer.race import write_race
-
     from .trainer.settings import WEEKS
 
     if args.week is not None and args.week > WEEKS:

@@ -22,16 +22,15 @@ def export_table(folder: Path, table, experiment, out: Path) -> int:
     """Write `out` (CSV) from a finished sweep's design `table` and parts; returns the rows written."""
     columns = ["run_id", "scenario", *experiment.parameters, "replicate", "seed"]
     design = pa.Table.from_pandas(table[table["status"] == "ok"][columns], preserve_index=False)
-    design = design.set_column(0, "run_id", design["run_id"].cast(pa.string()))  # as the parts hold it
     rows = 0
     with written(out) as temporary:
         writer = None
-        for part in checked_parts(Path(folder)):
+        for part in checked_parts(Path(folder), table, experiment.chunk_size):
             series = pq.read_table(part)
             if not series.num_rows:
                 continue
-            # Parts hold run_id as a string (large_string in folders an older pcnsim wrote).
-            series = series.set_column(0, "run_id", series["run_id"].cast(pa.string()))
+            # Joined on the design's run_id type (parts hold a string, or a large_string if an older pcnsim wrote them).
+            series = series.set_column(0, "run_id", series["run_id"].cast(design.schema.field("run_id").type))
             joined = design.join(series, "run_id", join_type="inner").sort_by([("run_id", "ascending"),
                                                                                  ("step", "ascending")])
             if writer is None:

@@ -264,18 +264,17 @@ def _record_part(out: Path, token: str, i: int, produced_by: dict, done: dict) -
     return pd.DataFrame(done["status"], columns=["run_id", "status", "error"])
 
 
-def checked_parts(out: Path) -> list[Path]:
-    """A finished sweep's timeseries parts in order, each checked against the checksum its status file records (the
-    manifest does not list the parts, so a reader of the parts checks them here); a damaged one is a one-line error."""
-    parts = sorted((Path(out) / "timeseries").glob("part-*.parquet"))
-    for part in parts:
-        try:
-            recorded = json.loads((out / "status" / f"{part.stem}.json").read_text(encoding="utf-8"))["timeseries_sha256"]
-        except (OSError, ValueError, KeyError, TypeError):
-            recorded = None
-        if recorded is None or file_sha256(part) != recorded:
+def checked_parts(out: Path, table: pd.DataFrame, chunk_size: int) -> list[Path]:
+    """A finished sweep's timeseries parts in order, each checked as a resume checks it (`_read_part_status`: its
+    status file intact, its runs this chunk's, its checksum the one recorded): the manifest does not list the
+    parts, so a reader of the parts checks them here; a damaged one is a one-line error."""
+    parts = []
+    for i, chunk in enumerate(_chunks(table, chunk_size)):
+        part = Path(out) / "timeseries" / f"{_part(i)}.parquet"
+        if _read_part_status(Path(out), i, chunk["run_id"].tolist()) is None:
             raise ScenarioError(f"{out}: timeseries/{part.name} does not match its status file (damaged or replaced); "
                                 f"run `pcnsim sweep {out}/experiment.yaml` to redo it")
+        parts.append(part)
     return parts
 
 
