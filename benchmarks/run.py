@@ -734,16 +734,15 @@ def large_sweep_rows(first: int, wide: dict, runs: int, sweep: dict, replicates:
 def member_week_rows(first: int, sizes: dict) -> list[dict]:
     """Engine and bound per member-week at each network size, how the engine's cost grows, and peak memory by size."""
     rows = []
+    per = lambda s, key: s[key] * 1e9 / s["members"]  # ns per member-week
     for scale, s in sorted(sizes.items()):
-        ns = 1e9 / s["members"]
         rows.append(row(
-            f"{first + len(rows)} member-week cost, {s['members']:,} members", "ns", s["engine_s"] * ns,
-            s["bound_s"] * ns, "fast/comparison", "none",
+            f"{first + len(rows)} member-week cost, {s['members']:,} members", "ns", per(s, "engine_s"),
+            per(s, "bound_s"), "fast/comparison", "none",
             f"england.yaml's network x{scale:g} ({_network(s)}{'; the run of row 2' if scale == 1 else ''}): median"
             f" of {len(s['week_s'])} weeks, engine {s['engine_s'] * 1e3:.2f} ms/week, bound "
             f"{s['bound_s'] * 1e3:.2f} ms/week ({s['draws_per_week']:,} uniforms + {s['state_mb']:.1f} MB of state)"))
     small, large = sizes[min(sizes)], sizes[max(sizes)]
-    per = lambda s, key: s[key] * 1e9 / s["members"]
     rows.append(row(
         f"{first + len(rows)} member-week cost growth", "ns", per(large, "engine_s"), per(small, "engine_s"),
         "fast/comparison", "none", f"engine cost per member-week at {large['members']:,} against "
