@@ -34,7 +34,8 @@ Schedule = namedtuple("Schedule", ["arrival", "effort", "funding", "due", "targe
                                    "core_extra", "joint", "from_ics"])
 Members = namedtuple("Members", [
     "values", "stakes", "ownership", "burnout", "engaged", "active", "capacity", "pressure", "unfunded",
-    "attendance", "time_lost"])
+    "attendance", "time_lost", "overruled", "broke"])
+# `overruled` (in a decision imposed this week) and `broke` (an agreement, in this week's work): for displays.
 # `scar`: the tie's memory of damage (impositions, broken agreements, destructive conflict); it caps trust.
 Ties = namedtuple("Ties", ["trust", "history", "tension", "last_meeting", "scar"])
 # `done` is each requirement's effort delivered, `done_joint` its joint-work part; `joint_work` per PCN

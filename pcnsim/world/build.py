@@ -173,6 +173,7 @@ def build(scenario: Scenario, rng: np.random.Generator) -> tuple[state.State, St
         burnout=np.zeros(n_members), engaged=~partner, active=~partner,
         capacity=np.ones(n_members), pressure=np.zeros(n_members), unfunded=np.zeros(n_members),
         attendance=np.zeros(n_members), time_lost=np.zeros(n_members),
+        overruled=np.zeros(n_members, bool), broke=np.zeros(n_members, bool),
         trust=trust, history=history, tension=np.zeros(n_edges), last_meeting=np.zeros(n_edges, np.int8),
         scar=np.zeros(n_edges),
         decided=np.zeros((n_pcns, n_req), bool), done=np.zeros((n_pcns, n_req)),

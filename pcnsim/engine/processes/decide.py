@@ -37,6 +37,7 @@ def decide(index, traits, schedule, members, ties, pcns, counters, p, week, draw
             p.decisions.commit_full[b], p.decisions.commit_specified[b], p.decisions.commit_observe[b])
         rate, imposed_gain = p.delivery.ownership_rate[b], p.ownership.imposed_backer_gain[b]
         scar, repulsion = p.damage.imposition_scar[b], p.damage.repulsion[b]
+        members.overruled[b, :] = False
         for q in range(n_pcns):
             f = pcns.facilitation[b, q]
             first, last = index.pcn_start[b, q], index.pcn_start[b, q + 1]
@@ -75,6 +76,7 @@ def decide(index, traits, schedule, members, ties, pcns, counters, p, week, draw
                     if not members.active[b, i]:
                         continue
                     if not backing[i]:
+                        members.overruled[b, i] = True
                         members.ownership[b, i] = owned_less(members.ownership[b, i], rate)
                         if repulsion > 0.0:
                             for k in range(proposed_values.shape[0]):
@@ -103,6 +105,8 @@ def decide_reference(model, week, u, tally) -> None:
     commit = (sc.decisions.commit_full, sc.decisions.commit_specified, sc.decisions.commit_observe)
     rate = sc.delivery.ownership_rate
     n_req = len(model.requirements)
+    for member in model.members:
+        member.overruled = False
     for pcn in model.pcns:
         f = pcn.facilitation
         proposal_values = None
@@ -133,6 +137,7 @@ def decide_reference(model, week, u, tally) -> None:
                 if not member.active:
                     continue
                 if not backing[member]:
+                    member.overruled = True
                     member.ownership = R.owned_less(member.ownership, rate)
                     if sc.damage.repulsion > 0.0:
                         member.values = [R.repelled(value, proposed, sc.damage.repulsion)

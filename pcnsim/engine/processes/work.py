@@ -146,6 +146,7 @@ def work(index, traits, schedule, members, ties, pcns, counters, p, week, follow
                 members.unfunded[b, i] = unfunded(funded, effort, capacity)
                 members.attendance[b, i] = attendance
                 members.time_lost[b, i] = 0.0
+                members.broke[b, i] = broke[i]
                 if urgent:
                     calm_attendance = member_week(
                         calm_demand * share, own, core, burnout, calm, support, floor, loss, overtime)[2]
@@ -291,6 +292,7 @@ def work_reference(model, week, u, tally) -> None:
             member.unfunded = R.unfunded(funded, effort, capacity)
             member.attendance = attendance
             member.time_lost = 0.0
+            member.broke = broke
             if urgent:
                 member.time_lost = R.member_week(
                     calm_demand * share, own, core, burnout, calm, support, floor, loss, overtime)[2] - attendance
