@@ -52,23 +52,24 @@ class Control:
     left: str  # what the low end means, in plain words
     right: str  # what the high end means
     parameter: str  # where it goes in the scenario
+    shown: str  # a value in a PCN's name, e.g. "CD style {:g}"
 
 
 CONTROLS = (
     Control("mandate_pressure", "Mandate pressure (x national load)", 0.5, 2.0, 0.25, "half the work", "twice the work",
-            "mandates[].total_effort"),
+            "mandates[].total_effort", "{:g}x the work"),
     Control("pace", "Pace", 0.0, 1.0, 0.25, "everything at once", "phased over years",
-            "mandates[0].start_week, first_wave, span_weeks"),
+            "mandates[0].start_week, first_wave, span_weeks", "pace {:g}"),
     Control("deadline_months", "Deadlines (months per specification)", 3, 24, 3, "3 months", "2 years",
-            "mandates[0].lead_weeks"),
+            "mandates[0].lead_weeks", "{}-month deadlines"),
     Control("autonomy_stakes", "Autonomy and income at stake", 0.0, 0.9, 0.1, "little to lose", "a lot to lose",
-            "practices.stakes.mean"),
+            "practices.stakes.mean", "stakes {:g}"),
     Control("value_diversity", "Value diversity", 0.0, 0.4, 0.05, "like-minded", "very different",
-            "practices.value_spread"),
+            "practices.value_spread", "value diversity {:g}"),
     Control("facilitation", "Clinical Director's style", 0.0, 1.0, 0.1, "directive", "facilitative",
-            "leadership.facilitation"),
+            "leadership.facilitation", "CD style {:g}"),
     Control("shared_history", "Shared history (years)", 0.0, 10.0, 1.0, "strangers", "ten years together",
-            "network.history_years.mean"),
+            "network.history_years.mean", "{:g} years' history"),
 )
 
 
@@ -158,13 +159,35 @@ RACE, TRUST_FIRST = PRESETS["Race"], PRESETS["Trust first"]
 WEEKS = BASIS.race.steps
 
 
+def _shown(control: Control, value) -> str:
+    return control.shown.format(value)
+
+
+def name(settings: Settings) -> str:
+    """What a PCN's settings are, in a few words: its preset by pace, and what differs from that preset.
+
+    E.g. 'Race', 'Trust first, CD style 0.9', 'Pace 0.5, 2x the work'.
+    """
+    exact = next((preset for preset, s in PRESETS.items() if s == settings), None)
+    if exact:
+        return exact
+    base = next(((preset, s) for preset, s in PRESETS.items() if s.pace == settings.pace), None)
+    preset, like = base if base else (f"Pace {settings.pace:g}", RACE)
+    changed = [_shown(c, getattr(settings, c.name)) for c in CONTROLS
+               if c.name != "pace" and getattr(settings, c.name) != getattr(like, c.name)]
+    return ", ".join([preset, *changed])
+
+
 def describe(settings: Settings) -> str:
-    """One line in plain words, e.g. 'everything at once, 6-month deadlines'."""
-    preset = next((name for name, s in PRESETS.items() if s == settings), None)
+    """Its name and how the specifications arrive, e.g. 'Race: everything at once, 9-month deadlines'."""
     pace = ("everything at once" if settings.pace == 0 else "phased over years" if settings.pace == 1
             else f"pace {settings.pace:g}")
-    text = f"{pace}, {settings.deadline_months}-month deadlines"
-    return f"{preset}: {text}" if preset else f"Custom: {text}"
+    return f"{name(settings)}: {pace}, {settings.deadline_months}-month deadlines"
+
+
+def differences(first: Settings, second: Settings) -> list[str]:
+    """The controls other than pace on which two PCNs' settings differ: they no longer share one workload."""
+    return [c.label.split(" (")[0] for c in CONTROLS if c.name != "pace" and getattr(first, c.name) != getattr(second, c.name)]
 
 
 def overrides(settings: Settings, basis: Basis = BASIS) -> list[str]:
