@@ -3,6 +3,7 @@
 The real page in a real browser is tested in test_browser.py.
 """
 
+import re
 import time
 
 import ipyvuetify as v
@@ -26,7 +27,8 @@ def render(trainer):
 
 
 def button(rc, label):
-    (found,) = [b for b in rc.find(v.Btn).widgets if label in b.children]
+    (found,) = [b for b in rc.find(v.Btn).widgets if any(isinstance(c, str) and c.startswith(label)
+                                                         for c in b.children)]
     return found
 
 
@@ -152,15 +154,32 @@ def test_flashes_are_this_weeks_conflicts_by_how_they_were_handled():
 
 def test_controls_exist():
     rc = render(app.Trainer())
-    for label in ("Reset", "Play", "Step"):
+    for label in ("Reset", "Back", "Play", "Step", "Settings", *app.JUMPS):
         button(rc, label)
-    assert [b.children[0] for b in rc.find(v.BtnToggle).widgets[0].children] == list(app.SPEEDS)
+    toggles = [[b.children[0] for b in t.children] for t in rc.find(v.BtnToggle).widgets]
+    assert list(app.SPEEDS) in toggles and list(app.VIEWS) in toggles
     for control in CONTROLS:
-        s = slider(rc, control.label)
-        assert (s.min, s.max) == (control.low, control.high)
-    assert rc.find(v.Switch).widget.v_model is True  # side by side by default
+        (s, *more) = [s for s in rc.find(v.Slider).widgets if control.label.split(" (")[0] in s.label
+                      or (control.name == "pace" and s.label.startswith(("Left PCN's pace", "Right PCN's pace")))]
+        assert (s.min, s.max) == (control.low, control.high) and len(more) == (control.name == "pace")
+    assert rc.find(v.Switch).widgets[0].v_model is True  # side by side by default
     seed_field(rc)
-    assert rc.find(v.Select).widget.v_model == "Race"
+    assert [w.v_model for w in rc.find(v.Select).widgets] == ["Race", "Trust first"]
+
+
+def test_the_settings_live_in_a_drawer_or_beside_the_page():
+    trainer = app.Trainer()
+    rc = render(trainer)
+    (drawer,) = rc.find(v.NavigationDrawer).widgets
+    assert drawer.v_model is False and drawer.temporary  # presentation: the settings are out of sight
+    button(rc, "Settings").click()
+    assert rc.find(v.NavigationDrawer).widget.v_model is True
+    button(rc, "Pin the settings").click()
+    assert not rc.find(v.NavigationDrawer).widgets and not [b for b in rc.find(v.Btn).widgets
+                                                            if "Settings" in b.children]
+    assert len([s for s in rc.find(v.Slider).widgets if s.label.startswith("Mandate pressure")]) == 1
+    button(rc, "Hide the settings").click()
+    assert rc.find(v.NavigationDrawer).widget.v_model is False
 
 
 def test_step_changes_the_model_and_the_page():
@@ -175,6 +194,44 @@ def test_step_changes_the_model_and_the_page():
     assert week_shown(rc) == 3
     assert np.allclose(left.model.state.history, history + 3 / 52)
     assert html(rc, "pcn-left") != before
+
+
+def test_back_and_the_scrubber_show_weeks_already_run_without_running_them_again():
+    trainer = app.Trainer()
+    rc = render(trainer)
+    seen = {0: html(rc, "pcn-left")}
+    for week in range(1, 7):
+        button(rc, "Step").click()
+        seen[week] = html(rc, "pcn-left")
+    assert len(set(map(str, seen.values()))) > 1
+    left = trainer.pcns.value.runs[0]
+    button(rc, "Back").click()
+    button(rc, "Back").click()
+    assert week_shown(rc) == 4 and left.model.week == 6
+    assert html(rc, "pcn-left") == seen[4]
+    button(rc, "Step").click()  # forward through a week already run: shown, not run again
+    assert week_shown(rc) == 5 and left.model.week == 6 and html(rc, "pcn-left") == seen[5]
+    (scrubber,) = [s for s in rc.find(v.Slider).widgets if s.label == "Weeks run"]
+    assert (scrubber.min, scrubber.max) == (0, 6)
+    scrubber.v_model = 1
+    assert week_shown(rc) == 1 and html(rc, "pcn-left") == seen[1] and left.model.week == 6
+    charts = [w.option for w in rc.find(solara.components.echarts.EchartsWidget).widgets]
+    assert all(len(series["data"]) == 2 for option in charts for series in option["series"])  # weeks 0 and 1
+
+
+def test_go_to_runs_up_to_the_week_and_goes_back_to_one_already_run():
+    trainer = app.Trainer(seed=4)
+    rc = render(trainer)
+    button(rc, "1 year").click()
+    left = trainer.pcns.value.runs[0]
+    assert week_shown(rc) == 52 and left.model.week == 52
+    alone = PCNModel(settings.scenario(RACE), seed=4).run(52)
+    assert f"{alone['milestones_met'].iloc[-1]} of {alone['milestones_due'].iloc[-1]} due" in html(rc, "pcn-left")[0]
+    button(rc, "6 months").click()
+    assert week_shown(rc) == 26 and left.model.week == 52
+    assert left.frames[26].outcomes["milestones_met"] == alone["milestones_met"].iloc[26]
+    button(rc, "5 years").click()
+    assert week_shown(rc) == settings.WEEKS and button(rc, "Play").disabled and button(rc, "Step").disabled
 
 
 def test_reset_rebuilds_with_the_chosen_seed():
@@ -194,25 +251,63 @@ def test_reset_rebuilds_with_the_chosen_seed():
     for run in new.runs:
         assert run.model.seed_used == 7
     np.testing.assert_array_equal(new.runs[0].model.state.trust, fresh.state.trust)
-    assert "seed 7" in str([t.children for t in rc.find(v.Html).widgets])
+    assert "seed 7" in str(html(rc, "pcn-seed"))
 
 
-def test_a_control_rebuilds_the_pcn_with_that_setting():
+@pytest.mark.parametrize("typed", ["-3", "abc", "1.5", "", "99999999999999999999"])
+def test_a_seed_that_is_not_one_says_so_and_changes_nothing(typed):
     trainer = app.Trainer()
     rc = render(trainer)
     button(rc, "Step").click()
-    slider(rc, "Pace").v_model = 0.5
-    run = trainer.pcns.value.runs[0]
-    assert run.model.week == 0
-    assert run.settings.pace == 0.5 and run.model.params.mandates[0].start_week == 13  # halfway to week 26
-    assert rc.find(v.Select).widget.v_model == "Custom"
-    assert "Pace: 0.5" in [s.label for s in rc.find(v.Slider).widgets]
-    # the right-hand PCN has its own settings
-    rc.find(v.BtnToggle).widgets[1].v_model = 1  # "right"
-    assert rc.find(v.Select).widget.v_model == "Trust first"
+    field = seed_field(rc)
+    field.v_model = typed
+    field.fire_event("keyup.enter", None)
+    assert trainer.seed.value == settings.DEFAULT_SEED and trainer.pcns.value.week == 1
+    (message,) = [t.children[0] for t in rc.find(v.Html, class_="pcn-seed-error").widgets]
+    assert f"“{typed}” is not a seed" in message and "whole number" in message
+    assert seed_field(rc).error
+    field = seed_field(rc)
+    field.v_model = "3"
+    field.fire_event("keyup.enter", None)
+    assert trainer.seed.value == 3 and not rc.find(v.Html, class_="pcn-seed-error").widgets
+
+
+def warning(rc):
+    return html(rc, "pcn-warning")
+
+
+def test_the_workload_applies_to_both_pcns_and_pace_to_one():
+    trainer = app.Trainer()
+    rc = render(trainer)
+    button(rc, "Step").click()
     slider(rc, "Clinical Director").v_model = 0.9
-    assert trainer.pcns.value.runs[1].model.params.leadership.facilitation == 0.9
-    assert trainer.pcns.value.runs[0].settings.pace == 0.5
+    left, right = trainer.pcns.value.runs
+    assert left.model.week == 0
+    assert left.model.params.leadership.facilitation == right.model.params.leadership.facilitation == 0.9
+    assert (left.label, right.label) == ("Race, CD style 0.9", "Trust first, CD style 0.9")
+    assert [w.v_model for w in rc.find(v.Select).widgets] == ["Race, CD style 0.9", "Trust first, CD style 0.9"]
+    assert not warning(rc)  # the same workload on both sides
+    slider(rc, "Left PCN's pace").v_model = 0.5
+    left, right = trainer.pcns.value.runs
+    assert left.settings.pace == 0.5 and left.model.params.mandates[0].start_week == 13  # halfway to week 26
+    assert right.settings.pace == 1.0 and left.label == "Pace 0.5, CD style 0.9" and not warning(rc)
+
+
+def test_set_separately_a_workload_setting_moves_one_side_and_the_page_says_they_differ():
+    trainer = app.Trainer()
+    rc = render(trainer)
+    (separately,) = [w for w in rc.find(v.Switch).widgets if "separately" in w.label]
+    separately.v_model = True
+    (toggle,) = [t for t in rc.find(v.BtnToggle).widgets if [b.children[0] for b in t.children] == list(app.SIDES)]
+    toggle.v_model = 1  # "right"
+    slider(rc, "Mandate pressure").v_model = 1.5
+    left, right = trainer.pcns.value.runs
+    assert left.settings.mandate_pressure == 1.0 and right.settings.mandate_pressure == 1.5
+    assert right.label == "Trust first, 1.5x the work"
+    (text,) = warning(rc)
+    assert "Not the same workload" in text and "Mandate pressure" in text
+    [w for w in rc.find(v.Select).widgets][1].v_model = "Trust first"  # the preset back: one workload again
+    assert not warning(rc)
 
 
 def test_side_by_side_marks_the_crossover():
@@ -226,37 +321,105 @@ def test_side_by_side_marks_the_crossover():
     trainer = app.Trainer(seed=DEFAULT_SEED)
     rc = render(trainer)
     assert len(html(rc, "pcn-right")) == 1
-    for _ in range(weeks):
-        trainer.step()
+    button(rc, "5 years").click()
     assert trainer.pcns.value.crossover() == expected
-    marks = [w.option["series"][-1].get("markLine") for w in rc.find(solara.components.echarts.EchartsWidget).widgets
-             if w.option["title"]["text"].startswith("Milestones")]
-    assert marks and marks[0]["data"] == [{"xAxis": expected}]
-    assert f"since week {expected}" in str([t.children for t in rc.find(v.Html).widgets])
-    rc.find(v.Switch).widget.v_model = False
+
+    def mark():
+        found = [w.option["series"][-1].get("markLine") for w in rc.find(solara.components.echarts.EchartsWidget).widgets
+                 if w.option["title"]["text"].startswith("Milestones")]
+        return found[0] if found else None
+
+    assert mark()["data"] == [{"xAxis": expected}] and mark()["label"]["formatter"] == f"crossover: week {expected}"
+    assert f"since week {expected}" in html(rc, "pcn-crossover")[0]
+    trainer.scrub(expected - 1)  # before the crossover, the page does not know of it
+    header = html(rc, "pcn-crossover")[0]
+    assert mark() is None and (header.startswith("Race ahead") or header.startswith("Level")), header
+    (side_by_side,) = [w for w in rc.find(v.Switch).widgets if w.label.startswith("Side by side")]
+    side_by_side.v_model = False
     assert len(trainer.pcns.value.runs) == 1 and trainer.pcns.value.week == 0
     assert len(html(rc, "pcn-right")) == 0
+
+
+def luminance(colour: str) -> float:
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_a_practice_is_filled_darker_the_more_it_owns_the_work():
+    trainer = app.Trainer(seed=DEFAULT_SEED)
+    trainer.jump(100)
+    pairs = []
+    for run in trainer.pcns.value.runs:
+        svg = app.network_svg(run, 100)
+        fills = re.findall(r'<circle cx="[^"]+" cy="[^"]+" r="[^"]+" fill="(#[0-9a-f]{6})"[^>]*><title>Practice', svg)
+        assert len(fills) == run.n_practices
+        pairs += zip(run.frames[100].ownership.tolist(), map(luminance, fills))
+    pairs.sort()
+    assert pairs[0][0] < 0.35 and pairs[-1][0] > 0.7  # the default seed's two sides differ (Race low, Trust first high)
+    assert all(a[1] >= b[1] for a, b in zip(pairs, pairs[1:]))  # more ownership, never lighter
+    assert pairs[0][1] - pairs[-1][1] > 100  # and the contrast is strong (of 255)
 
 
 def test_network_drawing():
     run = PCNRun(RACE, seed=2, label="Race")
     svg = app.network_svg(run)
-    assert svg.count("<circle") == 5 and svg.count("<line") == 10
+    assert svg.count("<title>Practice ") == 5 and svg.count("<line") == 10
     while not run.flashes:
         run.step()
     kind = next(iter(run.flashes.values()))
     assert f'class="pcn-flash {kind}"' in app.network_svg(run)
+    assert f'class="pcn-mark {kind}"' in app.network_svg(run)  # told apart by a mark, not by colour alone
+
+
+def test_the_engines_flags_are_this_weeks_impositions_and_broken_agreements():
+    run = PCNRun(RACE, seed=DEFAULT_SEED, label="Race")
+    overruled_weeks = 0
+    for _ in range(200):
+        run.step()
+        now, before = run.frames[-1], run.frames[-2]
+        imposed = now.outcomes["decisions_imposed"] - before.outcomes["decisions_imposed"]
+        broken = now.outcomes["broken_agreements"] - before.outcomes["broken_agreements"]
+        assert bool(now.overruled.any()) == (imposed > 0), now.week
+        assert int(now.broke.sum()) == broken, now.week
+        overruled_weeks += imposed > 0
+    assert overruled_weeks >= 3
+
+
+def test_overruled_and_broken_agreements_are_marked_and_listed_for_a_month():
+    run = PCNRun(RACE, seed=DEFAULT_SEED, label="Race")
+    while not run.frames[-1].overruled.any():
+        run.step()
+    week = run.model.week
+    (who,) = np.flatnonzero(run.frames[-1].overruled)[:1]
+    for _ in range(app.RECENT + 2):
+        run.step()
+    title = f"Practice {who + 1} was overruled in a decision"
+    for shown in range(week, week + app.RECENT):
+        assert title in app.network_svg(run, shown) and f"{week}: " in app.events_html(run, shown)
+    if not any(f.overruled[who] for f in run.frames[week + 1:week + app.RECENT + 1]):
+        assert title not in app.network_svg(run, week + app.RECENT)
+    assert f"Imposed over the objection of practice" in app.events_html(run, week)
+
+
+def test_events_are_the_weeks_conflicts_by_practice():
+    run = PCNRun(RACE, seed=2, label="Race")
+    while not run.flashes:
+        run.step()
+    frame = run.frames[-1]
+    for k, kind in frame.flashes.items():
+        i, j = run.ties[k]
+        (event,) = [e for e in frame.events if e.kind == kind and f"Practices {i + 1} and {j + 1} " in e.text]
+    assert len([e for e in frame.events if e.kind in app.CONFLICT]) == len(frame.flashes) == len(run.flashes)
 
 
 def test_partners_are_not_counted_or_drawn_as_practices():
-    run = PCNRun.__new__(PCNRun)  # a PCN with two partner organisations, as the page would show it
-    run.model, run.label, run.flashes = PCNModel(load(SCENARIOS / "partners.yaml"), seed=1), "partners", {}
+    run = PCNRun(RACE, seed=1, label="partners", shown=load(SCENARIOS / "partners.yaml"))
     partner = run.model.state.partner
     assert len(run.model.agents) == 7 and partner.sum() == 2
     assert [a.index for a in practices(run.model)] == [int(i) for i in np.flatnonzero(~partner)]
     assert dict(app.facts(run))["Own the work"].endswith("of 5 practices")
     svg = app.network_svg(run)
-    assert svg.count("<circle") == 5 and svg.count("<line") == 10  # five practices, all tied to each other
+    assert svg.count("<title>Practice ") == 5 and svg.count("<line") == 10  # five practices, all tied to each other
 
 
 def test_play_runs_and_pause_stops():
@@ -265,14 +428,29 @@ def test_play_runs_and_pause_stops():
     render(trainer)
     trainer.playing.value = True
     hang = time.monotonic() + 300  # only catches a hang: a loaded machine may be slow, never this slow
-    while trainer.week.value < 3 and time.monotonic() < hang:
+    while trainer.shown.value < 3 and time.monotonic() < hang:
         time.sleep(0.05)
     trainer.playing.value = False
-    assert trainer.week.value >= 3
+    assert trainer.shown.value >= 3
     time.sleep(1.0)  # a step under way when Pause came finishes; none starts after it
     stopped = trainer.pcns.value.week
     time.sleep(1.0)  # at Fast, twelve weeks if still playing
     assert trainer.pcns.value.week == stopped
+
+
+def test_play_from_a_week_already_run_replays_it_then_runs_on():
+    trainer = app.Trainer()
+    trainer.speed.value = "Fast"
+    render(trainer)
+    trainer.jump(10)
+    trainer.scrub(2)
+    trainer.playing.value = True
+    hang = time.monotonic() + 300
+    while trainer.shown.value < 13 and time.monotonic() < hang:
+        time.sleep(0.05)
+    trainer.playing.value = False
+    assert trainer.shown.value >= 13 and trainer.pcns.value.week >= 13
+    assert [f.week for f in trainer.pcns.value.runs[0].frames] == list(range(trainer.pcns.value.week + 1))
 
 
 @pytest.mark.parametrize("seed", [0, 2])

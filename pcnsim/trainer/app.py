@@ -66,10 +66,6 @@ class Trainer:
         self.pcns = solara.reactive(self._build())
         self.shown = solara.reactive(0)  # the week on screen; every view redraws when it changes
 
-    @property
-    def week(self):  # the week on screen, as a reactive (the tests and the play loop read it)
-        return self.shown
-
     def _build(self) -> Lockstep:
         sides = SIDES if self.side_by_side.value else SIDES[:1]
         return Lockstep([self.settings[s].value for s in sides], self.seed.value)
@@ -77,8 +73,8 @@ class Trainer:
     def reset(self) -> None:
         """Start again from week 0 with the current settings and seed."""
         self.playing.value = False
-        self.pcns.value = self._build()
         self.shown.value = 0
+        self.pcns.value = self._build()
 
     def _simulate_to(self, week: int) -> None:
         pcns = self.pcns.value
@@ -95,6 +91,10 @@ class Trainer:
             self.shown.value = min(shown + 1, pcns.week)
             if self.shown.value >= pcns.weeks:
                 self.playing.value = False
+
+    def on_screen(self) -> int:
+        """The week to draw: the one shown, within what the PCNs on screen have run."""
+        return min(self.shown.value, self.pcns.value.week)
 
     def back(self) -> None:
         self.playing.value = False
@@ -279,7 +279,7 @@ def events_html(run: PCNRun, week: int) -> str:
 @solara.component
 def NetworkCard(trainer: Trainer, side: str, run: PCNRun):
     """One PCN at the week shown: its network, its numbers, and the last weeks' events."""
-    week = trainer.shown.value
+    week = trainer.on_screen()
     rows = "".join(f"<tr><td>{k}</td><td><b>{value}</b></td></tr>" for k, value in facts(run, week))
     colour = SIDE_COLOURS[SIDES.index(side)]
     solara.HTML(unsafe_innerHTML=(
@@ -358,7 +358,7 @@ def story_charts(pcns: Lockstep, week: int) -> list[dict]:
 @solara.component
 def Curves(trainer: Trainer):
     pcns = trainer.pcns.value
-    options = story_charts(pcns, trainer.shown.value)
+    options = story_charts(pcns, trainer.on_screen())
     key = " ".join(f'<span style="color:{SIDE_COLOURS[i]}">━━</span> {html.escape(run.label)} &nbsp;'
                    for i, run in enumerate(pcns.runs))
     solara.HTML(unsafe_innerHTML=f"Curves to the week shown: {key}", attributes={"class": "pcn-key"})
@@ -377,7 +377,7 @@ def conflict_chart(run: PCNRun, week: int) -> dict:
 
 @solara.component
 def Conflicts(trainer: Trainer):
-    week = trainer.shown.value
+    week = trainer.on_screen()
     with solara.Div(style="display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 8px; "
                           "--chart: clamp(260px, 60vh, 600px)"):
         for run in trainer.pcns.value.runs:
@@ -404,7 +404,7 @@ def race_words(pcns: Lockstep, week: int | None = None) -> str:
 
 @solara.component
 def Header(trainer: Trainer):
-    pcns, week = trainer.pcns.value, trainer.shown.value
+    pcns, week = trainer.pcns.value, trainer.on_screen()
     with solara.Div(classes=["pcn-header"]):
         solara.HTML(tag="span", unsafe_innerHTML=f"Week {week} <small>of {WEEKS} ({elapsed(week)})</small>",
                     attributes={"class": "pcn-week"})
@@ -423,7 +423,7 @@ def Header(trainer: Trainer):
 
 @solara.component
 def Transport(trainer: Trainer):
-    playing, finished, week = trainer.playing.value, trainer.finished, trainer.shown.value
+    playing, finished, week = trainer.playing.value, trainer.finished, trainer.on_screen()
     with solara.Div(classes=["pcn-transport"]):
         solara.Button("Reset", icon_name="mdi-restart", on_click=trainer.reset, color="primary", outlined=True)
         solara.Button("Back", icon_name="mdi-step-backward", on_click=trainer.back, color="primary", outlined=True,
@@ -564,10 +564,10 @@ def TrainerPage(trainer: Trainer):
             else:
                 # Markdown made here: solara.Markdown would fetch KaTeX from a CDN
                 solara.HTML(unsafe_innerHTML=markdown.markdown(EXPLANATION), classes=["pcn-explain"])
-    with solara.v.NavigationDrawer(v_model=trainer.drawer.value and not trainer.pinned.value,
-                                   on_v_model=trainer.drawer.set, temporary=True, fixed=True, right=True,
-                                   width=400, style_="z-index: 20"):
-        Controls(trainer)
+    if not trainer.pinned.value:
+        with solara.v.NavigationDrawer(v_model=trainer.drawer.value, on_v_model=trainer.drawer.set, temporary=True,
+                                       fixed=True, right=True, width=400, style_="z-index: 20"):
+            Controls(trainer)
 
 
 @solara.component

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..config import Scenario
 from ..engine import state as meetings
 from ..model import PCNModel
 from ..outputs.stats import crossover
@@ -101,9 +102,10 @@ def events(ends: list[tuple[int, int]], frame_before: Frame | None, now: dict, f
 class PCNRun:
     """One PCN under one setting, stepped week by week, remembering each week's frame."""
 
-    def __init__(self, settings: Settings, seed: int, label: str) -> None:
+    def __init__(self, settings: Settings, seed: int, label: str, shown: Scenario | None = None) -> None:
+        """`shown`: the scenario to run, if not the settings' own (a test's PCN with partners, say)."""
         self.settings, self.label = settings, label
-        self.model = PCNModel(scenario(settings, label), seed=seed)
+        self.model = PCNModel(scenario(settings, label) if shown is None else shown, seed=seed)
         self.flashes: dict[int, str] = {}  # edge index -> kind, for the latest week
         st = self.model.state
         self.n_practices = len(practices(self.model))
