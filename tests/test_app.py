@@ -524,3 +524,22 @@ def test_race_command_refuses_a_week_past_the_end_and_notes_a_missing_ffmpeg(tmp
     captured = capsys.readouterr()
     assert "note: no race.mp4: ffmpeg is not on the PATH" in captured.err
     assert {p.name for p in (tmp_path / "short").iterdir()} == {"race.gif", "race.png", "race.svg"}
+
+
+def test_the_session_plan_says_what_the_page_shows_where_it_stops():
+    from pcnsim.trainer import story
+
+    rows = story.session().splitlines()[2:]
+    trainer = app.Trainer()
+    for week, row in zip(story.PAUSES, rows[1:3]):
+        trainer.jump(week)
+        assert trainer.shown.value == week
+        race, first = (dict(app.facts(run, week)) for run in trainer.pcns.value.runs)
+        for name in ("Trust", "Agreement"):
+            for side in (race, first):
+                assert side[name].split(" ")[0] in row, (week, name)
+        met, due = (race["Milestones met"].split(" of ")[0], race["Milestones met"].split(" of ")[1].split()[0])
+        assert re.search(rf"\b{met}\b.*\b{due}\b", row), week
+    assert f"imposed {race['Decisions imposed']} decisions" in rows[2]
+    assert f"{race['Own the work'].split(' practices')[0]} own the work" in rows[2]
+    assert f"against {first['Own the work'].split(' practices')[0]};" in rows[2]

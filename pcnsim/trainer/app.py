@@ -21,10 +21,12 @@ import time
 from pathlib import Path
 
 import markdown
+import numpy as np
 import solara
 import solara.components.echarts
 import solara.lab
 
+from ..engine.rules import ACTIVE_OWNERSHIP
 from ..outputs.stats import trailing_mean
 from .drawing import BROKE, CONFLICT, DASH, OVERRULED, SIDE_COLOURS, elapsed, ink_on, ownership_fill, positions, \
     trust_grey
@@ -236,7 +238,7 @@ def network_svg(run: PCNRun, week: int | None = None) -> str:
         r = 22 * math.sqrt(patients / 8000)
         outline = 'stroke="#333" stroke-width="2.5" stroke-dasharray="4 3"' if not frame.engaged[i] else \
             'stroke="#333" stroke-width="1.5"'
-        state = "owns the PCN's work" if own > 0.5 else "goes along with it" if frame.engaged[i] else "has disengaged"
+        state = "owns the PCN's work" if own > ACTIVE_OWNERSHIP else "goes along with it" if frame.engaged[i] else "has disengaged"
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="{ownership_fill(own)}" {outline}>'
                      f'<title>Practice {i + 1}: {patients:,.0f} patients, ownership {own:.2f} ({state})</title>'
                      f'</circle><text x="{x:.1f}" y="{y + 5:.1f}" text-anchor="middle" fill="{ink_on(own)}">'
@@ -255,7 +257,7 @@ def facts(run: PCNRun, week: int | None = None) -> list[tuple[str, str]]:
     frame = run.frames[len(run.frames) - 1 if week is None else week]
     o = frame.outcomes
     agreement = "none yet" if math.isnan(o["agreement_share"]) else f"{o['agreement_share']:.0%}"
-    owning = int(sum(float(x) > 0.5 for x in frame.ownership))
+    owning = int(np.sum(frame.engaged & (frame.ownership > ACTIVE_OWNERSHIP)))
     return [("Milestones met", f"{o['milestones_met']} of {o['milestones_due']} due"),
             ("Joint work's value", f"{o['joint_value']:.1f}"),
             ("Trust", f"{o['mean_trust']:.2f} (0 to 1)"),

@@ -31,8 +31,8 @@ SEEDS = range(1, 101)
 EARLY, TWO_YEARS, YEAR3, END = 26, 104, 156, 260
 # Practice-weeks of joint work in the five specifications (their effort times their joint share), from the file.
 SPEC_JOINT_EFFORT = sum(m.total_effort * m.joint_share for m in load(settings.SCENARIOS / "race.yaml").mandates)
-# Where the session pauses: six months in, and about two years in (the header reads "1 year, 11 months").
-PAUSES = (EARLY, 100)
+# Where the session stops: the page's "Go to" buttons for six months and two years.
+PAUSES = (EARLY, TWO_YEARS)
 
 
 @functools.lru_cache(maxsize=None)
@@ -62,6 +62,14 @@ def _both(race, first, name, week, fmt="{:.2f}"):
     return fmt.format(column(race, name)[week]), fmt.format(column(first, name)[week])
 
 
+PRACTICES = settings.BASIS.race.network.practices
+
+
+def _owning(table: np.ndarray, week: int) -> int:
+    """How many practices own the PCN's work at `week` (the page's "Own the work")."""
+    return round(float(column(table, "ownership")[week]) * PRACTICES)
+
+
 def session() -> str:
     """The five-minute session's table, its last column from the default seed's run."""
     seed = settings.DEFAULT_SEED
@@ -71,39 +79,50 @@ def session() -> str:
     cross = crossover(met, first_met)
     early, later = PAUSES
     trust_early, trust_later = _both(race, first, "mean_trust", early), _both(race, first, "mean_trust", later)
-    own_later = _both(race, first, "mean_ownership", later)
+    agree_early, agree_later = (_both(race, first, "agreement_share", w, "{:.0%}") for w in PAUSES)
+    value_later = _both(race, first, "joint_value", later, "{:.1f}")
     value_end = _both(race, first, "joint_value", END, "{:.1f}")
     trust_end = _both(race, first, "mean_trust", END)
-    imposed = int(column(race, "decisions_imposed")[early])
-    (led,), _ = pair((seed,), ("leadership.facilitation=0.9",))
-    led_met, led_first_cross = column(led, "milestones_met"), crossover(column(led, "milestones_met"), first_met)
+    imposed, imposed_later = (int(column(race, "decisions_imposed")[w]) for w in PAUSES)
+    broken_later = int(column(race, "broken_agreements")[later])
+    led = ("leadership.facilitation=0.9",)
+    (led_race,), (led_first,) = pair((seed,), led)
+    led_met, led_first_met = column(led_race, "milestones_met"), column(led_first, "milestones_met")
+    led_cross = crossover(led_met, led_first_met)
+    led_trust = _both(led_race, led_first, "mean_trust", later)
     rows = [
         ("0:00", "Switch to *Simulation*. Point at the two networks.",
          '"Same practices, same people, same work for the NHS. Which PCN would you rather lead? Which will be '
          '*ahead* at six months?"', "Two identical networks at week 0."),
-        ("0:45", f"Press **Play**; press **Pause** at about week {early} (the header says \"6 months in\").",
+        ("0:45", "Press **Go to: 6 months** (or **Play**, then **Pause** when the header says \"6 months in\").",
          '"Who is doing better?"',
          f"Race has met {met[early]:.0f} milestones of the {due[early]:.0f} due to Trust first's "
          f"{first_met[early]:.0f} of {first_due[early]:.0f}: it started all five specifications at once. "
-         f"It has pushed {imposed} decision{'s' if imposed != 1 else ''} through over objections, and its "
-         f"practices have had little time to meet: trust {trust_early[0]} against Trust first's {trust_early[1]}."),
-        ("1:45", f"**Play** again; pause at about week {later} (the header says \"1 year, 11 months in\").",
+         f"It has pushed {imposed} decision{'s' if imposed != 1 else ''} through over objections (the black "
+         f"**!** on a practice), and its practices have had little time to meet: trust {trust_early[0]} against "
+         f"Trust first's {trust_early[1]}, thinner and paler ties, and {agree_early[0]} of its meetings end in "
+         f"agreement against {agree_early[1]}."),
+        ("1:45", "Press **2 years**. Press **Back** a few times to read the weeks' events beside each network.",
          '"What did the early lead cost?" "What does *ahead* mean: boxes ticked, or practices that own the work?"',
          f"Race has met {met[later]:.0f} of {due[later]:.0f} milestones due, Trust first {first_met[later]:.0f} "
-         f"of {first_due[later]:.0f}. Race's trust is {trust_later[0]} against {trust_later[1]}, and its "
-         f"practices' ownership {own_later[0]} against {own_later[1]}: much of its joint work was done by "
-         f"practices that did not trust each other, and some of it was not carried out."
-         + (f" Keep playing: the dashed crossover line appears at week {cross}, when Trust first overtakes on "
-            f"milestones and stays ahead; by year 5 its joint work has delivered {value_end[1]} units of value "
-            f"against Race's {value_end[0]} for the same effort, and trust ends at {trust_end[1]} against "
-            f"{trust_end[0]}." if cross else "")),
-        ("3:00", "Left PCN settings: move **Clinical Director's style** to 0.9 (the run restarts), then Play.",
+         f"of {first_due[later]:.0f}, but the joint work behind them is worth {value_later[0]} against "
+         f"{value_later[1]} (the second curve). Race's practices are pale: {_owning(race, later)} of {PRACTICES} own the "
+         f"work against {_owning(first, later)} of {PRACTICES}; trust {trust_later[0]} against {trust_later[1]}, "
+         f"agreement {agree_later[0]} against {agree_later[1]}. "
+         f"Race has imposed {imposed_later} decisions and {broken_later} agreements were not carried out."
+         + (f" Press **5 years**: the dashed line labelled \"crossover: week {cross}\" is where Trust first "
+            f"overtook on milestones and stayed ahead; by year 5 its joint work has delivered {value_end[1]} "
+            f"units of value against Race's {value_end[0]} for the same effort, and trust ends at {trust_end[1]} "
+            f"against {trust_end[0]}." if cross else "")),
+        ("3:00", "Open **Settings**; move **Clinical Director's style** to 0.9 (both PCNs; the run restarts), then "
+                 "**2 years** and **5 years**.",
          '"Can good leadership rescue a rushed timetable?"',
          f"Race still meets {led_met[early]:.0f} milestones by six months"
-         + (f" and Trust first still overtakes, at week {led_first_cross}" if led_first_cross else "")
-         + f"; trust at week {later} is {column(led, 'mean_trust')[later]:.2f} against "
-         f"{trust_later[0]} with the default style (Trust first {trust_later[1]}): leadership softens the damage "
-         "of rushing, it does not undo it."),
+         + (f" and Trust first still overtakes, at week {led_cross}" if led_cross else
+            " and, with this leader, Trust first does not overtake it on milestones")
+         + f"; trust at two years is {led_trust[0]} against Trust first's {led_trust[1]} (with the default style "
+         f"{trust_later[0]} against {trust_later[1]}): leadership softens the damage of rushing, it does not undo "
+         "it."),
         ("4:00", "Open *What am I looking at?* and read the quote.",
          '"There is no prize for being ahead." "If everybody is behind everybody else, who is in front?" What '
          "would you phase, and what would you do with the first six months?", "The explanation and the two quotes."),
@@ -129,9 +148,10 @@ def variation() -> str:
     late_value, late_trust = column(late, "joint_value")[:, END], column(late, "mean_trust")[:, END]
     late_share = (first_value - late_value).mean() / (first_value - value).mean()
     return "\n".join([
-        f"- Race was ahead on milestones at six months in {ahead.sum()} of the {n} PCNs. In {len(overtaken)} of "
-        f"those Trust first overtook it later and stayed ahead ({by_two} within two years, {by_three} within "
-        f"three); in {ahead.sum() - len(overtaken)} Race was still level or ahead on milestones at five years.",
+        f"- Race was ahead on milestones at six months in {ahead.sum()} of the {n} PCNs. Of those, Trust first had "
+        f"overtaken it for good by year two in {by_two}, by year three in {by_three} and by year five in "
+        f"{len(overtaken)} ({len(overtaken) / n:.0%} of all PCNs); in {ahead.sum() - len(overtaken)} Race was "
+        "still level or ahead on milestones at five years.",
         f"- Milestones are boxes ticked; the joint work behind them is what differs. By year 5 Race's joint work "
         f"had delivered less value than Trust first's for the same effort in {(value < first_value).sum()} of the "
         f"{n} PCNs: in the median PCN {deficit:.0%} less (the medians are {np.median(value):.1f} and "
