@@ -543,3 +543,19 @@ def test_the_session_plan_says_what_the_page_shows_where_it_stops():
     assert f"imposed {race['Decisions imposed']} decisions" in rows[2]
     assert f"{race['Own the work'].split(' practices')[0]} own the work" in rows[2]
     assert f"against {first['Own the work'].split(' practices')[0]};" in rows[2]
+
+
+def test_chart_text_is_large_enough_to_read_from_the_back_of_a_room():
+    trainer = app.Trainer(seed=DEFAULT_SEED)
+    trainer.jump(200)
+    options = app.story_charts(trainer.pcns.value, 200) + [app.conflict_chart(trainer.pcns.value.runs[0], 200)]
+
+    def sizes(node):
+        if isinstance(node, dict):
+            return [v for k, v in node.items() if k == "fontSize"] + [s for v in node.values() for s in sizes(v)]
+        return [s for v in node for s in sizes(v)] if isinstance(node, list) else []
+
+    for option in options:
+        found = sizes(option)
+        assert found and min(found) >= 14, option["title"]["text"]
+        assert option["legend"]["show"] == (option is options[-1])  # the story's curves share one key, above them

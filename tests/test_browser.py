@@ -262,68 +262,191 @@ def server(tmp_path, compiled):
         yield served_page
 
 
-def test_page_in_a_real_browser(browser, server):
+def shown_week(page) -> int:
+    return int(re.search(r"Week (\d+)", page.locator(".pcn-week").inner_text()).group(1))
+
+
+def wait_for_week(page, week: int) -> None:
+    page.wait_for_function(f"document.querySelector('.pcn-week').innerText.startsWith('Week {week} ')")
+
+
+@contextlib.contextmanager
+def opened(browser, server, width: int, height: int, zoom: float = 1.0):
+    """The page in a fresh tab of `width` x `height` screen pixels at browser zoom `zoom`, loaded and drawn.
+
+    Yields the page and the lists of console errors, requests to other hosts and failed requests.
+    """
     errors, outside, failed = [], [], []
-    page = browser.new_page(viewport={"width": 1400, "height": 960})
+    page = browser.new_page(viewport={"width": round(width / zoom), "height": round(height / zoom)},
+                            device_scale_factor=zoom)
     page.set_default_timeout(HANG * 1000)
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: urlparse(r.url).hostname not in LOCAL and r.url.startswith("http")
+            and outside.append(r.url))
+    page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
     try:
-        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("request", lambda r: urlparse(r.url).hostname not in LOCAL and r.url.startswith("http")
-                and outside.append(r.url))
-        page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
         page.goto(server.url)
-        week = page.locator(".pcn-week")
-        week.wait_for()
-        page.locator(".pcn-chart canvas").first.wait_for()  # ECharts loaded from the server
+        page.locator(".pcn-week").wait_for()
+        page.locator(".pcn-chart canvas").nth(3).wait_for()  # ECharts loaded from the server, all four drawn
+        yield page, errors, outside, failed
+    finally:
+        page.close()
+    assert not outside, f"requests to other hosts: {outside}"
+    assert not failed, f"failed requests: {failed}"
+    assert not errors, f"console errors: {errors}"
+    log = server.text()
+    assert "OUTBOUND" not in log and "error" not in log, log[-2000:]
 
-        def shown_week():
-            return int(re.search(r"Week (\d+)", week.inner_text()).group(1))
 
+def screenshot(page, name: str) -> Path:
+    shot = Path(os.environ.get("PCNSIM_SCREENSHOTS", ROOT / "out" / "browser")) / name
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shot))
+    print(f"\nscreenshot: {shot}")
+    return shot
+
+
+def test_page_in_a_real_browser(browser, server):
+    with opened(browser, server, 1400, 960) as (page, *_):
         left = page.locator(".pcn-left")
-        assert shown_week() == 0
+        assert shown_week(page) == 0
         first = left.inner_text()
 
         # Step: the week and the numbers move
         step = page.get_by_role("button", name="Step")
         for _ in range(3):
             step.click()
-        page.wait_for_function("document.querySelector('.pcn-week').innerText.startsWith('Week 3 ')")
+        wait_for_week(page, 3)
         assert left.inner_text() != first
 
-        # a control: more autonomy stakes on the left PCN; the run starts again with it
-        stakes = page.get_by_role("slider").nth(3)
+        # a control: more autonomy stakes (on both PCNs); the run starts again with it
+        page.get_by_role("button", name="Settings").click()
+        stakes = page.locator(".pcn-controls .v-slider").nth(4).get_by_role("slider")
         stakes.focus()
         stakes.press("ArrowRight")
         page.get_by_text("Autonomy and income at stake: 0.4").wait_for()
-        page.wait_for_function("document.querySelector('.pcn-week').innerText.startsWith('Week 0 ')")
-        page.get_by_text("Custom: everything at once").wait_for()
+        wait_for_week(page, 0)
+        page.locator(".pcn-card-title", has_text="Race, stakes 0.4").wait_for()
+        page.locator(".pcn-card-title", has_text="Trust first, stakes 0.4").wait_for()
 
-        # the seed: type one, press Enter, the page says so
+        # the seed: type one, press Enter, the page says so; a bad one gets a message
         seed = page.get_by_label(re.compile("^Seed"))
+        seed.fill("-4")
+        seed.press("Enter")
+        page.locator(".pcn-seed-error", has_text="is not a seed").wait_for()
         seed.fill("7")
         seed.press("Enter")
         page.get_by_text("seed 7", exact=True).wait_for()
+        page.locator(".pcn-seed-error").wait_for(state="detached")
+        page.locator(".pcn-controls").get_by_role("button", name="Close").click()
+        page.locator(".v-navigation-drawer--open").wait_for(state="detached")
+        screenshot(page, "app.png")
 
-        # play: the weeks move on by themselves; pause: they stop
-        page.get_by_role("button", name="Play").click()
-        page.wait_for_function("parseInt(document.querySelector('.pcn-week').innerText.split(' ')[1]) >= 3")
+
+def test_play_then_pause_stops_within_a_week_and_go_to_and_back_change_the_week(browser, server):
+    with opened(browser, server, 1280, 720) as (page, *_):
+        play = page.get_by_role("button", name="Play")
+        play.click()
+        page.wait_for_function("parseInt(document.querySelector('.pcn-week').innerText.split(' ')[1]) >= 2")
+        clicked = time.monotonic()
+        at_pause = shown_week(page)
         page.get_by_role("button", name="Pause").click()
-        page.get_by_role("button", name="Play").wait_for()
-        page.wait_for_timeout(1500)  # a step under way at the pause is shown; then nothing moves
-        paused = shown_week()
-        page.wait_for_timeout(1500)  # three weeks at Normal speed, had it kept playing
-        assert shown_week() == paused
+        play.wait_for()
+        print(f"\nPause to Play shown again: {time.monotonic() - clicked:.2f} s")
+        page.wait_for_timeout(1500)  # six weeks at Normal speed, had it kept playing
+        paused = shown_week(page)
+        assert paused <= at_pause + 1  # at most the step under way when Pause came
+        page.wait_for_timeout(1000)
+        assert shown_week(page) == paused
 
-        shot = Path(os.environ.get("PCNSIM_SCREENSHOT", ROOT / "out" / "browser" / "app.png"))
-        shot.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(shot))
-    finally:
-        page.close()
+        page.get_by_role("button", name="1 year").click()
+        wait_for_week(page, 52)
+        page.get_by_role("button", name="6 months").click()
+        wait_for_week(page, 26)
+        page.get_by_role("button", name="Back").click()
+        wait_for_week(page, 25)
+        page.get_by_role("button", name="Step").click()
+        wait_for_week(page, 26)
 
-    print(f"\nscreenshot: {shot}")
-    assert not outside, f"requests to other hosts: {outside}"
-    assert not failed, f"failed requests: {failed}"
-    assert not errors, f"console errors: {errors}"
-    log = server.text()
-    assert "OUTBOUND" not in log and "error" not in log, log[-2000:]
+
+TEXT_BOXES = [".pcn-week", ".pcn-crossover", ".pcn-seed", ".pcn-warning", ".pcn-header .v-btn",
+              ".pcn-transport .v-btn", ".pcn-transport .v-slider", ".pcn-legend > div", ".pcn-card-title",
+              ".pcn-facts td", ".pcn-events > div", ".pcn-network", ".pcn-chart"]
+LAYOUT = """(selectors) => {
+  const boxes = [];
+  for (const s of selectors) for (const el of document.querySelectorAll(s)) {
+    let r = el.getBoundingClientRect();
+    const scroller = el.closest('.pcn-events');
+    if (scroller && scroller !== el) {  // a line of a scrolled list counts only where it can be seen
+      const c = scroller.getBoundingClientRect();
+      const top = Math.max(r.top, c.top), bottom = Math.min(r.bottom, c.bottom);
+      if (bottom - top < 2) continue;
+      r = {left: r.left, right: r.right, top, bottom};
+    }
+    if (r.right - r.left > 0 && r.bottom - r.top > 0) boxes.push({s, el, r, text: (el.innerText || '').slice(0, 50),
+      clipped: el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible'
+               || el.scrollWidth > el.clientWidth + 1 && el.tagName === 'TD'});
+  }
+  const overlaps = [];
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const a = boxes[i], b = boxes[j];
+    if (a.el.contains(b.el) || b.el.contains(a.el)) continue;
+    const x = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left);
+    const y = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
+    if (x > 1 && y > 1) overlaps.push(`${a.s} "${a.text}" and ${b.s} "${b.text}"`);
+  }
+  const box = (s) => [...document.querySelectorAll(s)].map(el => {
+    const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; });
+  const size = (s) => [...document.querySelectorAll(s)].map(el => parseFloat(getComputedStyle(el).fontSize));
+  return {overlaps, clipped: boxes.filter(b => b.clipped).map(b => `${b.s} "${b.text}"`),
+          width: window.innerWidth, height: window.innerHeight, scrollWidth: document.documentElement.scrollWidth,
+          on_screen: Object.fromEntries(['.pcn-header', '.pcn-week', '.pcn-crossover', '.pcn-network', '.pcn-chart',
+                                         '.pcn-facts'].map(s => [s, box(s)])),
+          readouts: [...size('.pcn-week'), ...size('.pcn-crossover'), ...size('.pcn-facts td'),
+                     ...size('.pcn-card-title')],
+          small: [...size('.pcn-legend'), ...size('.pcn-events'), 
+                  ...size('.pcn-transport .v-btn')]};
+}"""
+
+
+def check_layout(page) -> dict:
+    found = page.evaluate(LAYOUT, TEXT_BOXES)
+    assert not found["overlaps"], found["overlaps"]
+    assert not found["clipped"], found["clipped"]
+    assert found["scrollWidth"] <= found["width"]  # nothing wider than the screen
+    assert min(found["readouts"]) >= 18 and min(found["small"]) >= 14, found
+    return found
+
+
+@pytest.mark.parametrize("width, height", [(1280, 720), (1366, 768), (1920, 1080)])
+def test_on_a_projector_the_networks_header_and_curves_fit_one_screen(browser, server, width, height):
+    with opened(browser, server, width, height) as (page, *_):
+        page.get_by_role("button", name="2 years").click()
+        wait_for_week(page, 104)
+        page.locator(".pcn-events .overruled").first.wait_for()  # the default seed's Race overrules by then
+        found = check_layout(page)
+        boxes = found["on_screen"]
+        assert len(boxes[".pcn-network"]) == 2 and len(boxes[".pcn-chart"]) == 4 and len(boxes[".pcn-facts"]) == 2
+        for selector, rects in boxes.items():
+            for left, top, right, bottom in rects:
+                assert 0 <= left and right <= width and 0 <= top and bottom <= height, (selector, (left, top, right,
+                                                                                                  bottom))
+        networks = boxes[".pcn-network"]
+        assert min(bottom - top for _, top, _, bottom in networks) >= 0.25 * height  # big enough to see
+        screenshot(page, f"app-{width}x{height}.png")
+
+
+@pytest.mark.parametrize("zoom", [1.25, 1.5])
+def test_at_browser_zoom_the_page_is_the_networks_not_the_settings(browser, server, zoom):
+    with opened(browser, server, 1280, 720, zoom) as (page, *_):
+        page.get_by_role("button", name="6 months").click()
+        wait_for_week(page, 26)
+        found = check_layout(page)
+        width = found["width"]
+        (header,) = found["on_screen"][".pcn-header"]
+        assert header[1] >= 0 and header[3] <= found["height"]
+        networks = found["on_screen"][".pcn-network"]
+        assert len(networks) == 2 and all(right <= width for _, _, right, _ in networks)
+        assert sum(right - left for left, _, right, _ in networks) >= 0.3 * width  # the networks, not a sidebar
+        screenshot(page, f"app-zoom-{round(zoom * 100)}.png")

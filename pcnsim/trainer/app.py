@@ -177,8 +177,6 @@ CSS = """
 .pcn-facts td { padding: 0 10px 0 0; white-space: nowrap; }
 .pcn-events { font-size: 14px; line-height: 18px; margin-top: 4px; overflow-y: auto;
   max-height: calc(var(--net) - 7.8 * var(--readout)); }
-.pcn-key { font-size: 16px; margin-top: 4px; }
-.pcn-events div { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .pcn-curves { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 6px; }
 .pcn-chart { height: var(--chart); width: 100%; }
 .pcn-explain { max-width: 880px; padding: 4px 16px; font-size: 18px; }
@@ -359,11 +357,7 @@ def story_charts(pcns: Lockstep, week: int) -> list[dict]:
 
 @solara.component
 def Curves(trainer: Trainer):
-    pcns = trainer.pcns.value
-    options = story_charts(pcns, trainer.on_screen())
-    key = " ".join(f'<span style="color:{SIDE_COLOURS[i]}">━━</span> {html.escape(run.label)} &nbsp;'
-                   for i, run in enumerate(pcns.runs))
-    solara.HTML(unsafe_innerHTML=f"Curves to the week shown: {key}", attributes={"class": "pcn-key"})
+    options = story_charts(trainer.pcns.value, trainer.on_screen())
     with solara.Div(classes=["pcn-curves"]):
         for option in options:
             figure(option)
@@ -449,6 +443,8 @@ def Transport(trainer: Trainer):
 def Controls(trainer: Trainer):
     """The settings: the seed, the presets, pace per side, and the workload (both sides, unless separately)."""
     with solara.Column(classes=["pcn-controls"], gap="6px"):
+        if not trainer.pinned.value:
+            solara.Button("Close", icon_name="mdi-close", on_click=lambda: trainer.drawer.set(False), text=True)
         if trainer.pinned.value:
             solara.Button("Hide the settings (presentation mode)", icon_name="mdi-projector-screen",
                           on_click=lambda: trainer.pinned.set(False), text=True)
@@ -495,7 +491,7 @@ def _slider(trainer: Trainer, side: str, c, label: str):
 
 
 @solara.component
-def Legend():
+def Legend(runs: list[PCNRun]):
     def swatch(o):
         return f'<svg width="16" height="16"><circle cx="8" cy="8" r="7" fill="{ownership_fill(o)}" stroke="#333"/></svg>'
 
@@ -515,12 +511,14 @@ def Legend():
                 f'text-anchor="middle" fill="#fff" style="font: 700 13px sans-serif">{glyph}</text></svg>')
 
     ownership = " ".join(f"{swatch(o)}{o:g}" for o in (0.0, 0.25, 0.5, 0.75, 1.0))
+    curves = " ".join(f'<span style="color:{SIDE_COLOURS[i]}">━━</span> {html.escape(run.label)}'
+                      for i, run in enumerate(runs))
     solara.HTML(unsafe_innerHTML=(
         f"<div><b>Practices</b> (bigger: more patients), filled by <b>ownership</b> of the PCN's work: {ownership} · "
         f"dashed outline: disengaged · {mark('overruled')} overruled in a decision, "
         f"{mark('broke')} broke an agreement (last {RECENT} weeks)</div>"
         f"<div><b>Ties</b> by <b>trust</b>: {' '.join(tie(t) for t in (0.2, 0.5, 0.9))} · this week's conflicts: "
-        f"{' · '.join(flash(k) for k in CONFLICT)}</div>"), attributes={"class": "pcn-legend"})
+        f"{' · '.join(flash(k) for k in CONFLICT)} · <b>curves</b>: {curves}</div>"), attributes={"class": "pcn-legend"})
 
 
 # ---------------------------------------------------------------- the page
@@ -528,7 +526,7 @@ def Legend():
 @solara.component
 def Simulation(trainer: Trainer):
     runs = trainer.pcns.value.runs
-    Legend()
+    Legend(runs)
     with solara.Div(classes=["pcn-cards"], style=f"--sides: {len(runs)}"):
         for side, run in zip(SIDES, runs):
             NetworkCard(trainer, side, run)
