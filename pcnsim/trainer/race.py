@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -210,19 +211,47 @@ def _shrunk(frame: np.ndarray) -> np.ndarray:
     return np.asarray(image.resize(size, Image.Resampling.LANCZOS))
 
 
-def _gif(frames: list[np.ndarray], path: Path, hold: int) -> None:
-    """The GIF from frames already at its width."""
+class _Frames:
+    """The GIF's frames at its width, each kept zlib-compressed until the GIF is written.
+
+    A frame is 1.5 MB of pixels and a tenth of that packed, so a five-year animation holds about 20 MB
+    instead of 200; unpacking gives the same pixels back, so the GIF is the same.
+    """
+
+    def __init__(self) -> None:
+        self.packed: list[bytes] = []
+        self.shape: tuple[int, ...] = ()
+
+    def append(self, frame: np.ndarray) -> None:
+        self.shape = frame.shape
+        self.packed.append(zlib.compress(np.ascontiguousarray(frame).tobytes(), 1))
+
+    def __len__(self) -> int:
+        return len(self.packed)
+
+    def __getitem__(self, k: int) -> np.ndarray:
+        return np.frombuffer(zlib.decompress(self.packed[k]), np.uint8).reshape(self.shape)
+
+
+def _gif(frames: _Frames, path: Path, hold: int) -> None:
+    """The GIF from frames already at its width, quantised one at a time as Pillow writes them."""
     from PIL import Image
 
-    width = frames[0].shape[1]
+    width = frames.shape[1]
     # one palette for every frame, from a sample of frames and swatches of the key colours (flashes are rare)
     keys = [*SIDE_COLOURS] + [c for c, _ in ENGAGEMENT.values()] + [c for c, _ in CONFLICT.values()]
     swatches = [np.full((40, width, 3), [int(c[i:i + 2], 16) for i in (1, 3, 5)], np.uint8) for c in keys]
-    sample = Image.fromarray(np.concatenate(frames[:: max(1, len(frames) // 8)] + [frames[-1]] + swatches, axis=0))
+    sampled = [*range(0, len(frames), max(1, len(frames) // 8)), len(frames) - 1]
+    sample = Image.fromarray(np.concatenate([frames[k] for k in sampled] + swatches, axis=0))
     palette = sample.quantize(colors=255, method=Image.Quantize.MEDIANCUT)
-    images = [Image.fromarray(frame).quantize(palette=palette, dither=Image.Dither.NONE) for frame in frames]
-    durations = [round(1000 / FPS)] * (len(images) - 1) + [1000 * hold]
-    images[0].save(path, save_all=True, append_images=images[1:], duration=durations, loop=0, optimize=False)
+    del sample
+
+    def quantised(k: int):
+        return Image.fromarray(frames[k]).quantize(palette=palette, dither=Image.Dither.NONE)
+
+    durations = [round(1000 / FPS)] * (len(frames) - 1) + [1000 * hold]
+    rest = (quantised(k) for k in range(1, len(frames)))  # Pillow keeps each as a 0.5 MB palette image
+    quantised(0).save(path, save_all=True, append_images=rest, duration=durations, loop=0, optimize=False)
 
 
 class _Mp4:
@@ -264,7 +293,7 @@ def write_race(out: Path, seed: int = DEFAULT_SEED, *, weeks: int = WEEKS, every
     pair, history = _run(seed, weeks)
     drawing = Drawing(pair, history)
     ffmpeg = shutil.which("ffmpeg")
-    mp4, frames, since = None, [], 0  # frames: the GIF's, at its width; the MP4's go straight to ffmpeg
+    mp4, frames, since = None, _Frames(), 0  # frames: the GIF's, at its width; the MP4's go straight to ffmpeg
     for week in tqdm([*range(0, weeks, every), weeks], desc="frames", unit="frame", disable=not progress,
                      dynamic_ncols=True):
         drawing.show(week, since)
