@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 import zlib
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +27,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from ..config import ScenarioError
+from ..outputs.files import written as atomic
 from ..outputs.stats import crossover, trailing_mean
 from .drawing import CONFLICT, ENGAGEMENT, FLASHES, SIDE_COLOURS, elapsed, positions, trust_grey
 from .lockstep import Lockstep, PCNRun, practice_ties, practices
@@ -195,11 +199,11 @@ class Drawing:
             self.fig.draw_artist(artist)
         return np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
 
-    def save(self, path: Path) -> None:
-        """The current state as a still (PNG or SVG), every artist drawn normally."""
+    def save(self, path: Path, kind: str) -> None:
+        """The current state as a still (`kind` png or svg), every artist drawn normally."""
         for artist in self.moving:
             artist.set_animated(False)
-        self.fig.savefig(path, dpi=100, metadata={"Date": None} if path.suffix == ".svg" else None)
+        self.fig.savefig(path, format=kind, dpi=100, metadata={"Date": None} if kind == "svg" else None)
 
 
 def _shrunk(frame: np.ndarray) -> np.ndarray:
@@ -251,32 +255,80 @@ def _gif(frames: _Frames, path: Path, hold: int) -> None:
 
     durations = [round(1000 / FPS)] * (len(frames) - 1) + [1000 * hold]
     rest = (quantised(k) for k in range(1, len(frames)))  # Pillow keeps each as a 0.5 MB palette image
-    quantised(0).save(path, save_all=True, append_images=rest, duration=durations, loop=0, optimize=False)
+    quantised(0).save(path, format="GIF", save_all=True, append_images=rest, duration=durations, loop=0, optimize=False)
 
 
 class _Mp4:
-    """ffmpeg encoding frames as they are drawn (none held in memory), H.264 where this ffmpeg has it, else MPEG-4."""
+    """ffmpeg encoding frames as they are drawn (none held in memory), H.264 where this ffmpeg has it, else MPEG-4.
+
+    It writes into `path` (a temporary name; `write_race` renames it when done). If ffmpeg stops before it is
+    done, the error is one line: that it stopped, its exit status and the last lines it printed.
+    """
 
     def __init__(self, path: Path, ffmpeg: str, width: int, height: int) -> None:
-        encoders = subprocess.run([ffmpeg, "-hide_banner", "-encoders"], capture_output=True, text=True).stdout
+        try:
+            encoders = subprocess.run([ffmpeg, "-hide_banner", "-encoders"], capture_output=True, text=True,
+                                      timeout=60).stdout
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise ScenarioError(f"cannot run ffmpeg ({ffmpeg}): {getattr(exc, 'strerror', None) or exc}") from None
         codec = (["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "20"] if "libx264" in encoders
                  else ["-c:v", "mpeg4", "-q:v", "3"])
-        self.path = path
-        self.process = subprocess.Popen(
-            [ffmpeg, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
-             "-r", str(FPS), "-i", "-", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", *codec, "-movflags", "+faststart",
-             str(path)], stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.log = tempfile.TemporaryFile()  # ffmpeg's stderr: a file, so a chatty ffmpeg never blocks on a full pipe
+        try:
+            self.process = subprocess.Popen(
+                [ffmpeg, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
+                 "-r", str(FPS), "-i", "-", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", *codec, "-f", "mp4",
+                 "-movflags", "+faststart", str(path)], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                stderr=self.log)
+        except OSError as exc:
+            self.log.close()
+            raise ScenarioError(f"cannot run ffmpeg ({ffmpeg}): {exc.strerror or exc}") from None
+
+    def __enter__(self) -> _Mp4:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        """Never leaves ffmpeg running: on an error anywhere it is stopped (and the temporary file goes with it)."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self._stop_writing()
+        self.process.wait()
+        self.log.close()
+
+    def _stop_writing(self) -> None:
+        try:
+            self.process.stdin.close()
+        except OSError:  # ffmpeg gone: the bytes still buffered have nowhere to go
+            pass
+
+    def _stopped(self) -> ScenarioError:
+        self._stop_writing()
+        try:
+            code = self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            code = self.process.wait()
+        self.log.seek(0)
+        said = [line.strip() for line in self.log.read().decode(errors="replace").splitlines() if line.strip()]
+        last = " | ".join(said[-3:])[-400:] if said else "nothing"
+        status = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
+        return ScenarioError(f"ffmpeg stopped before race.mp4 was written ({status}); it printed last: {last}")
 
     def write(self, frame: np.ndarray) -> None:
-        self.process.stdin.write(frame.tobytes())
+        try:
+            self.process.stdin.write(frame.tobytes())
+        except OSError:  # BrokenPipeError, or EPIPE/EINVAL: ffmpeg is no longer reading
+            raise self._stopped() from None
 
     def close(self, last: np.ndarray, hold: int) -> None:
         for _ in range(FPS * hold):
             self.write(last)
-        self.process.stdin.close()
-        error = self.process.stderr.read()
+        try:
+            self.process.stdin.close()
+        except OSError:
+            raise self._stopped() from None
         if self.process.wait() != 0:
-            raise RuntimeError(f"ffmpeg could not write {self.path}: {error.decode(errors='replace').strip()[-300:]}")
+            raise self._stopped()
 
 
 def write_race(out: Path, seed: int = DEFAULT_SEED, *, weeks: int = WEEKS, every: int = EVERY,
@@ -285,6 +337,8 @@ def write_race(out: Path, seed: int = DEFAULT_SEED, *, weeks: int = WEEKS, every
 
     The still shows week `still`; by default the crossover on milestones met (the week Trust first overtakes
     and stays ahead: the turning point the trainer talks about), or the last week if there is none.
+    Each file is written under a temporary name in `out` and renamed when complete, so an error (ffmpeg
+    stopping, a full disk) leaves no partial file.
     """
     from tqdm import tqdm
 
@@ -293,27 +347,31 @@ def write_race(out: Path, seed: int = DEFAULT_SEED, *, weeks: int = WEEKS, every
     pair, history = _run(seed, weeks)
     drawing = Drawing(pair, history)
     ffmpeg = shutil.which("ffmpeg")
-    mp4, frames, since = None, _Frames(), 0  # frames: the GIF's, at its width; the MP4's go straight to ffmpeg
-    for week in tqdm([*range(0, weeks, every), weeks], desc="frames", unit="frame", disable=not progress,
-                     dynamic_ncols=True):
-        drawing.show(week, since)
-        frame = drawing.pixels()
-        if ffmpeg and mp4 is None:
-            mp4 = _Mp4(out / "race.mp4", ffmpeg, frame.shape[1], frame.shape[0])
+    written = [out / "race.gif", *([out / "race.mp4"] if ffmpeg else []), out / "race.png", out / "race.svg"]
+    frames, since = _Frames(), 0  # frames: the GIF's, at its width; the MP4's go straight to ffmpeg
+    with ExitStack() as mp4_file:
+        mp4 = None
+        for week in tqdm([*range(0, weeks, every), weeks], desc="frames", unit="frame", disable=not progress,
+                         dynamic_ncols=True):
+            drawing.show(week, since)
+            frame = drawing.pixels()
+            if ffmpeg and mp4 is None:
+                temporary = mp4_file.enter_context(atomic(out / "race.mp4"))
+                mp4 = mp4_file.enter_context(_Mp4(temporary, ffmpeg, frame.shape[1], frame.shape[0]))
+            if mp4:
+                mp4.write(frame)
+            frames.append(_shrunk(frame))
+            since = week
         if mp4:
-            mp4.write(frame)
-        frames.append(_shrunk(frame))
-        since = week
-    written = [out / "race.gif"]
-    _gif(frames, written[0], HOLD_SECONDS)
-    if mp4:
-        mp4.close(frame, HOLD_SECONDS)
-        written.append(mp4.path)
+            mp4.close(frame, HOLD_SECONDS)  # ffmpeg done before the GIF is made: their peaks never add up
+    with atomic(out / "race.gif") as temporary:
+        _gif(frames, temporary, HOLD_SECONDS)
+    del frames
     if still is None:
         still = drawing.crossover(weeks)
         still = weeks if still is None else still
     drawing.show(still, still)  # no flashes on the still
-    for suffix in (".png", ".svg"):
-        written.append(out / f"race{suffix}")
-        drawing.save(written[-1])
+    for path in written[-2:]:
+        with atomic(path) as temporary:
+            drawing.save(temporary, path.suffix[1:])
     return written
