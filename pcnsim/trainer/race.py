@@ -4,7 +4,8 @@ The same PCN (same seed, same practices, same total national workload) taken thr
 two ways, drawn as the trainer page draws it: practices coloured by engagement and sized by list size,
 ties by trust, a tie flashing where conflict showed, and the curves underneath. Writes
 
-- race.gif (and race.mp4 when ffmpeg is on the PATH): the two networks week by week;
+- race.gif (and race.mp4 when there is an ffmpeg: on the PATH, or imageio-ffmpeg's): the two networks week by
+  week;
 - race.png and race.svg: the two PCNs at one week (by default the crossover on milestones met, the week
   Trust first overtakes and stays ahead; the last week if it never does), the crossover marked.
 """
@@ -258,6 +259,26 @@ def _gif(frames: _Frames, path: Path, hold: int) -> None:
     quantised(0).save(path, format="GIF", save_all=True, append_images=rest, duration=durations, loop=0, optimize=False)
 
 
+NO_FFMPEG = ("no race.mp4: ffmpeg is not on the PATH and imageio-ffmpeg is not installed (install either: "
+             "`apt-get install ffmpeg`, or `pip install 'pcnsim[slides]'` for the ffmpeg imageio-ffmpeg ships; "
+             "and run again)")
+
+
+def find_ffmpeg() -> str | None:
+    """ffmpeg on the PATH, else the one the imageio-ffmpeg package ships (`pip install 'pcnsim[slides]'`), else None."""
+    found = shutil.which("ffmpeg")
+    if found:
+        return found
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        return None
+    try:
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except RuntimeError:  # the package without a binary for this platform, and no other ffmpeg it knows of
+        return None
+
+
 class _Mp4:
     """ffmpeg encoding frames as they are drawn (none held in memory), H.264 where this ffmpeg has it, else MPEG-4.
 
@@ -346,7 +367,7 @@ def write_race(out: Path, seed: int = DEFAULT_SEED, *, weeks: int = WEEKS, every
     out.mkdir(parents=True, exist_ok=True)
     pair, history = _run(seed, weeks)
     drawing = Drawing(pair, history)
-    ffmpeg = shutil.which("ffmpeg")
+    ffmpeg = find_ffmpeg()
     written = [out / "race.gif", *([out / "race.mp4"] if ffmpeg else []), out / "race.png", out / "race.svg"]
     frames, since = _Frames(), 0  # frames: the GIF's, at its width; the MP4's go straight to ffmpeg
     with ExitStack() as mp4_file:
