@@ -294,6 +294,7 @@ class _Mp4:
             raise ScenarioError(f"cannot run ffmpeg ({ffmpeg}): {getattr(exc, 'strerror', None) or exc}") from None
         codec = (["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "20"] if "libx264" in encoders
                  else ["-c:v", "mpeg4", "-q:v", "3"])
+        codec += ["-threads", "1"]  # the same file on any machine (x264 records its thread count), and less memory
         self.log = tempfile.TemporaryFile()  # ffmpeg's stderr: a file, so a chatty ffmpeg never blocks on a full pipe
         try:
             self.process = subprocess.Popen(
