@@ -224,3 +224,12 @@ def test_a_writer_failing_midway_leaves_no_partial_file(tmp_path, monkeypatch, n
         race.write_race(tmp_path, seed=1, weeks=20, every=10)
     left = sorted(p.name for p in tmp_path.iterdir())
     assert name not in left and not [n for n in left if n.startswith(".")], left
+
+
+def test_the_same_still_is_the_same_file(tmp_path, no_ffmpeg):
+    from pcnsim.trainer import race
+
+    for name in ("first", "second"):
+        race.write_race(tmp_path / name, seed=1, weeks=4, every=4)
+    for still in ("race.svg", "race.png", "race.gif"):
+        assert (tmp_path / "first" / still).read_bytes() == (tmp_path / "second" / still).read_bytes(), still

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
@@ -204,7 +205,9 @@ class Drawing:
         """The current state as a still (`kind` png or svg), every artist drawn normally."""
         for artist in self.moving:
             artist.set_animated(False)
-        self.fig.savefig(path, format=kind, dpi=100, metadata={"Date": None} if kind == "svg" else None)
+        # a fixed salt for the SVG's clip-path ids (random by default): the same still is the same file
+        with rc_context({"svg.hashsalt": "pcnsim race"}):
+            self.fig.savefig(path, format=kind, dpi=100, metadata={"Date": None} if kind == "svg" else None)
 
 
 def _shrunk(frame: np.ndarray) -> np.ndarray:
