@@ -408,7 +408,7 @@ def cmd_app(args) -> None:
 
 def cmd_race(args) -> None:
     from .outputs.files import staged
-    from .trainer.race import write_race
+    from .trainer.race import NO_FFMPEG, write_race
     from .trainer.settings import WEEKS
 
     if args.week is not None and args.week > WEEKS:
@@ -421,8 +421,7 @@ def cmd_race(args) -> None:
     for name in names:
         print(f"wrote {Path(args.out) / name}")
     if "race.mp4" not in names:
-        print("note: no race.mp4: ffmpeg is not on the PATH (install it, e.g. `apt install ffmpeg`, and run again)",
-              file=sys.stderr)
+        print(f"note: {NO_FFMPEG}", file=sys.stderr)
 
 
 def _examples(*commands: str) -> dict:

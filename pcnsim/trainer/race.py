@@ -4,7 +4,8 @@ The same PCN (same seed, same practices, same total national workload) taken thr
 two ways, drawn as the trainer page draws it: practices coloured by engagement and sized by list size,
 ties by trust, a tie flashing where conflict showed, and the curves underneath. Writes
 
-- race.gif (and race.mp4 when ffmpeg is on the PATH): the two networks week by week;
+- race.gif (and race.mp4 when there is an ffmpeg: on the PATH, or imageio-ffmpeg's): the two networks week by
+  week;
 - race.png and race.svg: the two PCNs at one week (by default the crossover on milestones met, the week
   Trust first overtakes and stays ahead; the last week if it never does), the crossover marked.
 """
@@ -13,17 +14,23 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
+import zlib
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from ..config import ScenarioError
+from ..outputs.files import written as atomic
 from ..outputs.stats import crossover, trailing_mean
 from .drawing import CONFLICT, ENGAGEMENT, FLASHES, SIDE_COLOURS, elapsed, positions, trust_grey
 from .lockstep import Lockstep, PCNRun, practice_ties, practices
@@ -194,11 +201,13 @@ class Drawing:
             self.fig.draw_artist(artist)
         return np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
 
-    def save(self, path: Path) -> None:
-        """The current state as a still (PNG or SVG), every artist drawn normally."""
+    def save(self, path: Path, kind: str) -> None:
+        """The current state as a still (`kind` png or svg), every artist drawn normally."""
         for artist in self.moving:
             artist.set_animated(False)
-        self.fig.savefig(path, dpi=100, metadata={"Date": None} if path.suffix == ".svg" else None)
+        # a fixed salt for the SVG's clip-path ids (random by default): the same still is the same file
+        with rc_context({"svg.hashsalt": "pcnsim race"}):
+            self.fig.savefig(path, format=kind, dpi=100, metadata={"Date": None} if kind == "svg" else None)
 
 
 def _shrunk(frame: np.ndarray) -> np.ndarray:
@@ -210,44 +219,141 @@ def _shrunk(frame: np.ndarray) -> np.ndarray:
     return np.asarray(image.resize(size, Image.Resampling.LANCZOS))
 
 
-def _gif(frames: list[np.ndarray], path: Path, hold: int) -> None:
-    """The GIF from frames already at its width."""
+class _Frames:
+    """The GIF's frames at its width, each kept zlib-compressed until the GIF is written.
+
+    A frame is 1.5 MB of pixels and a tenth of that packed, so a five-year animation holds about 20 MB
+    instead of 200; unpacking gives the same pixels back, so the GIF is the same.
+    """
+
+    def __init__(self) -> None:
+        self.packed: list[bytes] = []
+        self.shape: tuple[int, ...] = ()
+
+    def append(self, frame: np.ndarray) -> None:
+        self.shape = frame.shape
+        self.packed.append(zlib.compress(np.ascontiguousarray(frame).tobytes(), 1))
+
+    def __len__(self) -> int:
+        return len(self.packed)
+
+    def __getitem__(self, k: int) -> np.ndarray:
+        return np.frombuffer(zlib.decompress(self.packed[k]), np.uint8).reshape(self.shape)
+
+
+def _gif(frames: _Frames, path: Path, hold: int) -> None:
+    """The GIF from frames already at its width, quantised one at a time as Pillow writes them."""
     from PIL import Image
 
-    width = frames[0].shape[1]
+    width = frames.shape[1]
     # one palette for every frame, from a sample of frames and swatches of the key colours (flashes are rare)
     keys = [*SIDE_COLOURS] + [c for c, _ in ENGAGEMENT.values()] + [c for c, _ in CONFLICT.values()]
     swatches = [np.full((40, width, 3), [int(c[i:i + 2], 16) for i in (1, 3, 5)], np.uint8) for c in keys]
-    sample = Image.fromarray(np.concatenate(frames[:: max(1, len(frames) // 8)] + [frames[-1]] + swatches, axis=0))
+    sampled = [*range(0, len(frames), max(1, len(frames) // 8)), len(frames) - 1]
+    sample = Image.fromarray(np.concatenate([frames[k] for k in sampled] + swatches, axis=0))
     palette = sample.quantize(colors=255, method=Image.Quantize.MEDIANCUT)
-    images = [Image.fromarray(frame).quantize(palette=palette, dither=Image.Dither.NONE) for frame in frames]
-    durations = [round(1000 / FPS)] * (len(images) - 1) + [1000 * hold]
-    images[0].save(path, save_all=True, append_images=images[1:], duration=durations, loop=0, optimize=False)
+    del sample
+
+    def quantised(k: int):
+        return Image.fromarray(frames[k]).quantize(palette=palette, dither=Image.Dither.NONE)
+
+    durations = [round(1000 / FPS)] * (len(frames) - 1) + [1000 * hold]
+    rest = (quantised(k) for k in range(1, len(frames)))  # Pillow keeps each as a 0.5 MB palette image
+    quantised(0).save(path, format="GIF", save_all=True, append_images=rest, duration=durations, loop=0, optimize=False)
+
+
+NO_FFMPEG = ("no race.mp4: ffmpeg is not on the PATH and imageio-ffmpeg is not installed (install either: "
+             "`apt-get install ffmpeg`, or `pip install 'pcnsim[slides]'` for the ffmpeg imageio-ffmpeg ships; "
+             "and run again)")
+
+
+def find_ffmpeg() -> str | None:
+    """ffmpeg on the PATH, else the one the imageio-ffmpeg package ships (`pip install 'pcnsim[slides]'`), else None."""
+    found = shutil.which("ffmpeg")
+    if found:
+        return found
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        return None
+    try:
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except RuntimeError:  # the package without a binary for this platform, and no other ffmpeg it knows of
+        return None
 
 
 class _Mp4:
-    """ffmpeg encoding frames as they are drawn (none held in memory), H.264 where this ffmpeg has it, else MPEG-4."""
+    """ffmpeg encoding frames as they are drawn (none held in memory), H.264 where this ffmpeg has it, else MPEG-4.
+
+    It writes into `path` (a temporary name; `write_race` renames it when done). If ffmpeg stops before it is
+    done, the error is one line: that it stopped, its exit status and the last lines it printed.
+    """
 
     def __init__(self, path: Path, ffmpeg: str, width: int, height: int) -> None:
-        encoders = subprocess.run([ffmpeg, "-hide_banner", "-encoders"], capture_output=True, text=True).stdout
+        try:
+            encoders = subprocess.run([ffmpeg, "-hide_banner", "-encoders"], capture_output=True, text=True,
+                                      timeout=60).stdout
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise ScenarioError(f"cannot run ffmpeg ({ffmpeg}): {getattr(exc, 'strerror', None) or exc}") from None
         codec = (["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "20"] if "libx264" in encoders
                  else ["-c:v", "mpeg4", "-q:v", "3"])
-        self.path = path
-        self.process = subprocess.Popen(
-            [ffmpeg, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
-             "-r", str(FPS), "-i", "-", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", *codec, "-movflags", "+faststart",
-             str(path)], stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        codec += ["-threads", "1"]  # the same file on any machine (x264 records its thread count), and less memory
+        self.log = tempfile.TemporaryFile()  # ffmpeg's stderr: a file, so a chatty ffmpeg never blocks on a full pipe
+        try:
+            self.process = subprocess.Popen(
+                [ffmpeg, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
+                 "-r", str(FPS), "-i", "-", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", *codec, "-f", "mp4",
+                 "-movflags", "+faststart", str(path)], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                stderr=self.log)
+        except OSError as exc:
+            self.log.close()
+            raise ScenarioError(f"cannot run ffmpeg ({ffmpeg}): {exc.strerror or exc}") from None
+
+    def __enter__(self) -> _Mp4:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        """Never leaves ffmpeg running: on an error anywhere it is stopped (and the temporary file goes with it)."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self._stop_writing()
+        self.process.wait()
+        self.log.close()
+
+    def _stop_writing(self) -> None:
+        try:
+            self.process.stdin.close()
+        except OSError:  # ffmpeg gone: the bytes still buffered have nowhere to go
+            pass
+
+    def _stopped(self) -> ScenarioError:
+        self._stop_writing()
+        try:
+            code = self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            code = self.process.wait()
+        self.log.seek(0)
+        said = [line.strip() for line in self.log.read().decode(errors="replace").splitlines() if line.strip()]
+        last = " | ".join(said[-3:])[-400:] if said else "nothing"
+        status = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
+        return ScenarioError(f"ffmpeg stopped before race.mp4 was written ({status}); it printed last: {last}")
 
     def write(self, frame: np.ndarray) -> None:
-        self.process.stdin.write(frame.tobytes())
+        try:
+            self.process.stdin.write(frame.tobytes())
+        except OSError:  # BrokenPipeError, or EPIPE/EINVAL: ffmpeg is no longer reading
+            raise self._stopped() from None
 
     def close(self, last: np.ndarray, hold: int) -> None:
         for _ in range(FPS * hold):
             self.write(last)
-        self.process.stdin.close()
-        error = self.process.stderr.read()
+        try:
+            self.process.stdin.close()
+        except OSError:
+            raise self._stopped() from None
         if self.process.wait() != 0:
-            raise RuntimeError(f"ffmpeg could not write {self.path}: {error.decode(errors='replace').strip()[-300:]}")
+            raise self._stopped()
 
 
 def write_race(out: Path, seed: int = DEFAULT_SEED, *, weeks: int = WEEKS, every: int = EVERY,
@@ -256,6 +362,8 @@ def write_race(out: Path, seed: int = DEFAULT_SEED, *, weeks: int = WEEKS, every
 
     The still shows week `still`; by default the crossover on milestones met (the week Trust first overtakes
     and stays ahead: the turning point the trainer talks about), or the last week if there is none.
+    Each file is written under a temporary name in `out` and renamed when complete, so an error (ffmpeg
+    stopping, a full disk) leaves no partial file.
     """
     from tqdm import tqdm
 
@@ -263,28 +371,32 @@ def write_race(out: Path, seed: int = DEFAULT_SEED, *, weeks: int = WEEKS, every
     out.mkdir(parents=True, exist_ok=True)
     pair, history = _run(seed, weeks)
     drawing = Drawing(pair, history)
-    ffmpeg = shutil.which("ffmpeg")
-    mp4, frames, since = None, [], 0  # frames: the GIF's, at its width; the MP4's go straight to ffmpeg
-    for week in tqdm([*range(0, weeks, every), weeks], desc="frames", unit="frame", disable=not progress,
-                     dynamic_ncols=True):
-        drawing.show(week, since)
-        frame = drawing.pixels()
-        if ffmpeg and mp4 is None:
-            mp4 = _Mp4(out / "race.mp4", ffmpeg, frame.shape[1], frame.shape[0])
+    ffmpeg = find_ffmpeg()
+    written = [out / "race.gif", *([out / "race.mp4"] if ffmpeg else []), out / "race.png", out / "race.svg"]
+    frames, since = _Frames(), 0  # frames: the GIF's, at its width; the MP4's go straight to ffmpeg
+    with ExitStack() as mp4_file:
+        mp4 = None
+        for week in tqdm([*range(0, weeks, every), weeks], desc="frames", unit="frame", disable=not progress,
+                         dynamic_ncols=True):
+            drawing.show(week, since)
+            frame = drawing.pixels()
+            if ffmpeg and mp4 is None:
+                temporary = mp4_file.enter_context(atomic(out / "race.mp4"))
+                mp4 = mp4_file.enter_context(_Mp4(temporary, ffmpeg, frame.shape[1], frame.shape[0]))
+            if mp4:
+                mp4.write(frame)
+            frames.append(_shrunk(frame))
+            since = week
         if mp4:
-            mp4.write(frame)
-        frames.append(_shrunk(frame))
-        since = week
-    written = [out / "race.gif"]
-    _gif(frames, written[0], HOLD_SECONDS)
-    if mp4:
-        mp4.close(frame, HOLD_SECONDS)
-        written.append(mp4.path)
+            mp4.close(frame, HOLD_SECONDS)  # ffmpeg done before the GIF is made: their peaks never add up
+    with atomic(out / "race.gif") as temporary:
+        _gif(frames, temporary, HOLD_SECONDS)
+    del frames
     if still is None:
         still = drawing.crossover(weeks)
         still = weeks if still is None else still
     drawing.show(still, still)  # no flashes on the still
-    for suffix in (".png", ".svg"):
-        written.append(out / f"race{suffix}")
-        drawing.save(written[-1])
+    for path in written[-2:]:
+        with atomic(path) as temporary:
+            drawing.save(temporary, path.suffix[1:])
     return written
