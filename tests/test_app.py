@@ -398,7 +398,7 @@ def test_overruled_and_broken_agreements_are_marked_and_listed_for_a_month():
         assert title in app.network_svg(run, shown) and f"{week}: " in app.events_html(run, shown)
     if not any(f.overruled[who] for f in run.frames[week + 1:week + app.RECENT + 1]):
         assert title not in app.network_svg(run, week + app.RECENT)
-    assert f"Imposed over the objection of practice" in app.events_html(run, week)
+    assert "Imposed over the objection of practice" in app.events_html(run, week)
 
 
 def test_events_are_the_weeks_conflicts_by_practice():

@@ -6,13 +6,7 @@ import math
 
 from ..outputs.palette import OKABE_ITO, PINNED
 
-# colour and plain words by engagement, and by how a conflict was handled
-ENGAGEMENT = {
-    "ownership": ("#1f5fa8", "owns the PCN's work"),
-    "compliance": ("#a9cbe8", "goes along with it"),
-    "disengaged": ("#d9d9d9", "has disengaged (burnt out)"),
-}
-# Okabe and Ito's colours (outputs/palette.py), none of them the two sides' own; the page also tells them
+# Colour and plain words by how a conflict was handled: Okabe and Ito's colours (outputs/palette.py), none of them the two sides' own; the page also tells them
 # apart by dash and by a mark.
 CONFLICT = {
     "productive": (OKABE_ITO["blue"], "talked through"),

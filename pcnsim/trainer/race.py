@@ -1,7 +1,7 @@
 """`pcnsim race`: the Race and Trust-first PCNs side by side, for slides.
 
 The same PCN (same seed, same practices, same total national workload) taken through five years in
-two ways, drawn as the trainer page draws it: practices coloured by engagement and sized by list size,
+two ways, drawn as the trainer page draws it: practices filled by their ownership of the PCN's work and sized by list size,
 ties by trust, a tie flashing where conflict showed, and the curves underneath. Writes
 
 - race.gif (and race.mp4 when there is an ffmpeg: on the PATH, or imageio-ffmpeg's): the two networks week by
@@ -17,7 +17,6 @@ import subprocess
 import tempfile
 import zlib
 from contextlib import ExitStack
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,59 +30,41 @@ from matplotlib.patches import Patch
 
 from ..config import ScenarioError
 from ..outputs.files import written as atomic
-from ..outputs.stats import crossover, trailing_mean
-from .drawing import CONFLICT, ENGAGEMENT, FLASHES, SIDE_COLOURS, elapsed, positions, trust_grey
-from .lockstep import Lockstep, PCNRun, practice_ties, practices
+from ..outputs.stats import crossover
+from ..engine.rules import ACTIVE_OWNERSHIP
+from .drawing import CONFLICT, FLASHES, SIDE_COLOURS, elapsed, ink_on, ownership_fill, positions, trust_grey
+from .lockstep import Lockstep, PCNRun
 from .settings import DEFAULT_SEED, RACE, TRUST_FIRST, WEEKS, describe
 
 EVERY = 2  # weeks between animation frames
 FPS = 12
 HOLD_SECONDS = 3  # the last frame stays this long
 GIF_WIDTH = 960  # pixels; the MP4 keeps the full 1280 x 720
-CURVES = (
+CURVES = (  # the page's: boxes ticked beside the value of the joint work behind them, then trust and agreement
     ("milestones_met", "Milestones met on time (total)"),
+    ("joint_value", "Joint work delivered (value)"),
     ("mean_trust", "Trust between practices"),
     ("agreement_share", "Meetings ending in agreement"),
-    ("conflict_destructive", "Trust fell (a week, 3-month average)"),
 )
 
 
-@dataclass
-class Week:
-    """What one PCN's practices looked like at the end of one week (ties between practices only)."""
-
-    trust: np.ndarray
-    engagement: list[str]
-    flashes: dict[int, str]  # position in `trust` -> how the conflict there was handled
-
-
-def _run(seed: int, weeks: int) -> tuple[Lockstep, list[list[Week]]]:
+def _run(seed: int, weeks: int) -> Lockstep:
+    """The two PCNs run to the end; each keeps its frame a week (lockstep.Frame), which the slides draw."""
     pair = Lockstep([RACE, TRUST_FIRST], seed, weeks=weeks)
-
-    ties = [practice_ties(run.model) for run in pair.runs]
-
-    def snapshot():
-        return [Week(run.model.state.trust[tie], [a.engagement for a in practices(run.model)],
-                     {k: run.flashes[e] for k, e in enumerate(tie.tolist()) if e in run.flashes})
-                for run, tie in zip(pair.runs, ties)]
-
-    history = [snapshot()]
     while not pair.finished:
         pair.step()
-        history.append(snapshot())
-    return pair, history
+    return pair
 
 
 def _series(run: PCNRun, outcome: str) -> np.ndarray:
-    values = run.series(outcome)
-    return trailing_mean(values) if outcome.startswith("conflict_") else np.asarray(values, dtype=float)
+    return np.asarray(run.series(outcome), dtype=float)
 
 
 class Drawing:
     """One figure, redrawn for each frame by updating its artists."""
 
-    def __init__(self, pair: Lockstep, history: list[list[Week]]) -> None:
-        self.pair, self.history = pair, history
+    def __init__(self, pair: Lockstep) -> None:
+        self.pair = pair
         self.moving: list = []  # artists redrawn each frame, in drawing order, over a saved background
         self.background = None
         self.fig = Figure(figsize=(12.8, 7.2), dpi=100)
@@ -101,10 +82,8 @@ class Drawing:
 
     def _network(self, ax, k: int) -> dict:
         run = self.pair.runs[k]
-        st, tie = run.model.state, practice_ties(run.model)
-        n = len(practices(run.model))
-        xy = np.array(positions(n))
-        ends = np.stack([xy[st.src[tie]], xy[st.dst[tie]]], axis=1)
+        xy = np.array(positions(run.n_practices))
+        ends = np.array([[xy[i], xy[j]] for i, j in run.ties])
         ax.set_xlim(-1.45, 1.45)
         ax.set_ylim(-1.3, 1.3)
         ax.set_aspect("equal")
@@ -114,13 +93,13 @@ class Drawing:
         ties = LineCollection(ends, capstyle="round", zorder=1)
         flashes = LineCollection(np.zeros((0, 2, 2)), capstyle="round", linewidths=9, alpha=0.75, zorder=2)
         self._moves(ax.add_collection(ties), ax.add_collection(flashes))
-        sizes = 900 * st.list_size[:n] / 8000
-        nodes = self._moves(ax.scatter(xy[:, 0], xy[:, 1], s=sizes, edgecolors="white", linewidths=2, zorder=3))
-        for i, (x, y) in enumerate(xy):
-            self._moves(ax.text(x, y, str(i + 1), ha="center", va="center", color="white", fontsize=11,
-                                fontweight="bold", zorder=4))
+        sizes = 900 * run.list_size / 8000
+        nodes = self._moves(ax.scatter(xy[:, 0], xy[:, 1], s=sizes, edgecolors="#333", linewidths=1.5, zorder=3))
+        numbers = [self._moves(ax.text(x, y, str(i + 1), ha="center", va="center", fontsize=11, fontweight="bold",
+                                       zorder=4)) for i, (x, y) in enumerate(xy)]
         facts = self._moves(ax.text(0.5, -0.02, "", transform=ax.transAxes, ha="center", va="top", fontsize=10))
-        return {"ax": ax, "ends": ends, "ties": ties, "flashes": flashes, "nodes": nodes, "facts": facts}
+        return {"ax": ax, "ends": ends, "ties": ties, "flashes": flashes, "nodes": nodes, "numbers": numbers,
+                "facts": facts}
 
     def _curve(self, ax, outcome: str, title: str) -> dict:
         lines = []
@@ -147,7 +126,7 @@ class Drawing:
         return artists[0]
 
     def _legend(self) -> None:
-        handles = [Patch(facecolor=colour, label=words) for colour, words in ENGAGEMENT.values()]
+        handles = [Patch(facecolor=ownership_fill(o), edgecolor="#333", label=f"ownership {o:g}") for o in (0, 0.5, 1)]
         handles += [Line2D([], [], color=colour, linewidth=4, label=words.split(" (")[0])
                     for colour, words in CONFLICT.values()]
         handles += [Line2D([], [], color=str(trust_grey(0.9)), linewidth=6, label="thick, dark tie: high trust")]
@@ -158,22 +137,24 @@ class Drawing:
         """Draw the state at `week`, flashing the conflicts of the weeks after `since`."""
         self.title.set_text(f"It is not a race · week {week} ({elapsed(week)})")
         for k, (net, run) in enumerate(zip(self.networks, self.pair.runs)):
-            state = self.history[week][k]
-            greys = [str(trust_grey(t)) for t in state.trust]
+            frame = run.frames[week]
+            greys = [str(trust_grey(t)) for t in frame.trust]
             net["ties"].set_color(greys)
-            net["ties"].set_linewidths(0.8 + 7 * state.trust)
+            net["ties"].set_linewidths(0.8 + 7 * frame.trust)
             worst: dict[int, str] = {}
-            for past in self.history[since + 1:week + 1]:
-                for e, kind in past[k].flashes.items():
+            for past in run.frames[since + 1:week + 1]:
+                for e, kind in past.flashes.items():
                     if FLASHES.index(kind) >= FLASHES.index(worst.get(e, "productive")):
                         worst[e] = kind
             net["flashes"].set_segments([net["ends"][e] for e in worst])
             net["flashes"].set_color([CONFLICT[kind][0] for kind in worst.values()])
-            net["nodes"].set_facecolor([ENGAGEMENT[e][0] for e in state.engagement])
-            met, due = run.series("milestones_met")[week], run.series("milestones_due")[week]
-            owning = state.engagement.count("ownership")
-            net["facts"].set_text(f"milestones met {met} of {due} due · trust {state.trust.mean():.2f} · "
-                                  f"{owning} of {len(state.engagement)} practices own the work")
+            net["nodes"].set_facecolor([ownership_fill(o) for o in frame.ownership])
+            for number, o in zip(net["numbers"], frame.ownership):
+                number.set_color(ink_on(o))
+            o = frame.outcomes
+            owning = int(np.sum(frame.engaged & (frame.ownership > ACTIVE_OWNERSHIP)))
+            net["facts"].set_text(f"milestones met {o['milestones_met']} of {o['milestones_due']} due · trust "
+                                  f"{o['mean_trust']:.2f} · {owning} of {run.n_practices} practices own the work")
         cross = self.crossover(week)
         for curve in self.curves:
             for line, run in zip(curve["lines"], self.pair.runs):
@@ -247,7 +228,7 @@ def _gif(frames: _Frames, path: Path, hold: int) -> None:
 
     width = frames.shape[1]
     # one palette for every frame, from a sample of frames and swatches of the key colours (flashes are rare)
-    keys = [*SIDE_COLOURS] + [c for c, _ in ENGAGEMENT.values()] + [c for c, _ in CONFLICT.values()]
+    keys = [*SIDE_COLOURS] + [ownership_fill(o) for o in (0, 0.25, 0.5, 0.75, 1)] + [c for c, _ in CONFLICT.values()]
     swatches = [np.full((40, width, 3), [int(c[i:i + 2], 16) for i in (1, 3, 5)], np.uint8) for c in keys]
     sampled = [*range(0, len(frames), max(1, len(frames) // 8)), len(frames) - 1]
     sample = Image.fromarray(np.concatenate([frames[k] for k in sampled] + swatches, axis=0))
@@ -369,8 +350,8 @@ def write_race(out: Path, seed: int = DEFAULT_SEED, *, weeks: int = WEEKS, every
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    pair, history = _run(seed, weeks)
-    drawing = Drawing(pair, history)
+    pair = _run(seed, weeks)
+    drawing = Drawing(pair)
     ffmpeg = find_ffmpeg()
     written = [out / "race.gif", *([out / "race.mp4"] if ffmpeg else []), out / "race.png", out / "race.svg"]
     frames, since = _Frames(), 0  # frames: the GIF's, at its width; the MP4's go straight to ffmpeg
