@@ -507,3 +507,10 @@ def test_chart_text_is_large_enough_to_read_from_the_back_of_a_room():
         found = sizes(option)
         assert found and min(found) >= 14, option["title"]["text"]
         assert option["legend"]["show"] == (option is options[-1])  # the story's curves share one key, above them
+
+
+def test_the_guide_describes_the_page_as_it_is_drawn():
+    guide = " ".join((SCENARIOS.parent / "docs" / "TRAINERS.md").read_text().split())
+    words = {3: "three", 4: "four", 5: "five", 6: "six"}
+    assert f"each mark stays for {words[app.RECENT]} weeks" in guide
+    assert "the key shows {}, {} and {}".format(*(f"{t:g}" for t in app.TRUST_KEY)) in guide

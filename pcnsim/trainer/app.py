@@ -39,6 +39,7 @@ DEFAULT_SPEED = "Normal"
 JUMPS = {"6 months": 26, "1 year": 52, "2 years": 104, "3 years": 156, "5 years": 260}
 SIDES = ("left", "right")
 RECENT = 4  # weeks a practice keeps its mark for being overruled or breaking an agreement
+TRUST_KEY = (0.2, 0.5, 0.9)  # the ties drawn in the key
 VIEWS = ("Simulation", "Conflicts", "What am I looking at?")
 MAX_SEED = 2**63 - 1
 
@@ -517,7 +518,7 @@ def Legend(runs: list[PCNRun]):
         f"<div><b>Practices</b> (bigger: more patients), filled by <b>ownership</b> of the PCN's work: {ownership} · "
         f"dashed outline: disengaged · {mark('overruled')} overruled in a decision, "
         f"{mark('broke')} broke an agreement (last {RECENT} weeks)</div>"
-        f"<div><b>Ties</b> by <b>trust</b>: {' '.join(tie(t) for t in (0.2, 0.5, 0.9))} · this week's conflicts: "
+        f"<div><b>Ties</b> by <b>trust</b>: {' '.join(tie(t) for t in TRUST_KEY)} · this week's conflicts: "
         f"{' · '.join(flash(k) for k in CONFLICT)} · <b>curves</b>: {curves}</div>"), attributes={"class": "pcn-legend"})
 
 
