@@ -254,7 +254,7 @@ def test_reset_rebuilds_with_the_chosen_seed():
     assert "seed 7" in str(html(rc, "pcn-seed"))
 
 
-@pytest.mark.parametrize("typed", ["-3", "abc", "1.5", "", "99999999999999999999"])
+@pytest.mark.parametrize("typed", ["-3", "abc", "1.5", "", "99999999999999999999", "2²", "²", "٣"])
 def test_a_seed_that_is_not_one_says_so_and_changes_nothing(typed):
     trainer = app.Trainer()
     rc = render(trainer)
@@ -488,6 +488,22 @@ def test_the_session_plan_says_what_the_page_shows_where_it_stops():
                 assert side[name].split(" ")[0] in row, (week, name)
         met, due = (race["Milestones met"].split(" of ")[0], race["Milestones met"].split(" of ")[1].split()[0])
         assert re.search(rf"\b{met}\b.*\b{due}\b", row), week
+    imposed_at = re.search(r"the last at week (\d+)", rows[1])
+    if imposed_at:  # the plan sends the room back to that week's mark
+        week = int(imposed_at.group(1))
+        assert 'class="pcn-mark overruled"' in app.network_svg(trainer.pcns.value.runs[0], week)
+        assert 'class="pcn-mark overruled"' not in app.network_svg(trainer.pcns.value.runs[0], story.PAUSES[0])
+    elif "black **!**" in rows[1]:
+        assert 'class="pcn-mark overruled"' in app.network_svg(trainer.pcns.value.runs[0], story.PAUSES[0])
+    crossover = re.search(r"crossover: week (\d+)", rows[2])
+    trainer.jump(settings.WEEKS)
+    assert crossover and int(crossover.group(1)) == trainer.pcns.value.crossover()
+    trainer.change("left", "facilitation", 0.9)  # the plan's step three: on both PCNs
+    trainer.jump(story.PAUSES[1])
+    led = [dict(app.facts(run, story.PAUSES[1]))["Trust"].split()[0] for run in trainer.pcns.value.runs]
+    assert f"trust at two years is {led[0]} against Trust first's {led[1]}" in rows[3]
+    trainer.jump(settings.WEEKS)
+    assert f"overtakes, at week {trainer.pcns.value.crossover()}" in rows[3]
     assert f"imposed {race['Decisions imposed']} decisions" in rows[2]
     assert f"{race['Own the work'].split(' practices')[0]} own the work" in rows[2]
     assert f"against {first['Own the work'].split(' practices')[0]};" in rows[2]

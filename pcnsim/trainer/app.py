@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 import threading
 import time
 from pathlib import Path
@@ -28,17 +29,16 @@ import solara.lab
 
 from ..engine.rules import ACTIVE_OWNERSHIP
 from ..outputs.stats import trailing_mean
-from .drawing import BROKE, CONFLICT, DASH, OVERRULED, SIDE_COLOURS, elapsed, ink_on, ownership_fill, positions, \
-    trust_grey
+from .drawing import BROKE, COLOUR_NAMES, CONFLICT, DASH, DASH_WORDS, OVERRULED, RECENT, SIDE_COLOURS, elapsed, \
+    ink_on, ownership_fill, positions, trust_grey
 from .lockstep import Frame, Lockstep, PCNRun
 from .server import TITLE, serve  # noqa: F401  (`pcnsim app` serves this page with it)
-from .settings import CONTROLS, DEFAULT_SEED, PRESETS, RACE, TRUST_FIRST, WEEKS, describe, differences, name
+from .settings import BASIS, CONTROLS, DEFAULT_SEED, PRESETS, RACE, TRUST_FIRST, WEEKS, describe, differences, name
 
 SPEEDS = {"Slow": 0.6, "Normal": 0.25, "Fast": 0.08}  # seconds between weeks when playing
 DEFAULT_SPEED = "Normal"
 JUMPS = {"6 months": 26, "1 year": 52, "2 years": 104, "3 years": 156, "5 years": 260}
 SIDES = ("left", "right")
-RECENT = 4  # weeks a practice keeps its mark for being overruled or breaking an agreement
 TRUST_KEY = (0.2, 0.5, 0.9)  # the ties drawn in the key
 VIEWS = ("Simulation", "Conflicts", "What am I looking at?")
 MAX_SEED = 2**63 - 1
@@ -90,7 +90,8 @@ class Trainer:
         pcns, shown = self.pcns.value, self.shown.value
         if shown >= pcns.week:
             self._simulate_to(shown + 1)
-        if pcns is self.pcns.value:  # not rebuilt meanwhile
+        # not rebuilt, nor moved by Back, Go to or the scrubber, while that week was run
+        if pcns is self.pcns.value and self.shown.value == shown:
             self.shown.value = min(shown + 1, pcns.week)
             if self.shown.value >= pcns.weeks:
                 self.playing.value = False
@@ -132,7 +133,7 @@ class Trainer:
     def set_seed(self, text) -> None:
         """A seed typed by the trainer: a whole number from 0, or a message saying what is wrong."""
         words = str(text if text is not None else "").strip()
-        if not (words.isdigit() and int(words) <= MAX_SEED):
+        if not (re.fullmatch(r"[0-9]+", words) and int(words) <= MAX_SEED):
             self.seed_error.value = (f"“{words}” is not a seed: type a whole number, 0 or more (each seed is "
                                      f"a different PCN); still showing seed {self.seed.value}")
             return
@@ -154,40 +155,48 @@ class Trainer:
 # ---------------------------------------------------------------- a network, drawn as SVG
 
 CSS = """
-.pcn-page { --net: clamp(170px, calc(70vh - 250px), 560px); --chart: clamp(170px, 30vh, 420px);
-  --readout: clamp(18px, 2.2vh, 26px); font-size: 16px; padding: 0 10px; }
-.pcn-header { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 14px; padding: 6px 0 2px 0; }
+.pcn-page { --readout: clamp(18px, 2.2vh, 26px); font-size: 16px; padding: 0 10px; height: 100vh;
+  display: flex; flex-direction: column; gap: 4px; overflow-y: auto; }
+.pcn-header { display: flex; flex-wrap: wrap; align-items: center; gap: 2px 14px; padding-top: 4px; }
 .pcn-week { font-size: calc(var(--readout) + 6px); font-weight: 700; white-space: nowrap; }
 .pcn-week small { font-size: var(--readout); font-weight: 400; color: #444; }
 .pcn-crossover { font-size: calc(var(--readout) + 2px); font-weight: 600; }
 .pcn-warning { font-size: var(--readout); font-weight: 600; color: #000; background: #ffe08a; border-radius: 4px;
   padding: 1px 8px; }
 .pcn-seed { font-size: 16px; color: #444; white-space: nowrap; }
-.pcn-transport { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 6px; }
+.pcn-transport { display: flex; flex-wrap: wrap; align-items: center; gap: 2px 6px; }
 .pcn-transport .v-btn { font-size: 15px; text-transform: none; letter-spacing: 0; }
-.pcn-legend { font-size: 14px; line-height: 20px; margin: 2px 0; color: #222; }
+.pcn-sim { flex: 1 1 auto; min-height: 0; display: flex; flex-direction: column; gap: 4px; }
+.pcn-legend { font-size: 14px; line-height: 20px; color: #222; }
 .pcn-legend svg { vertical-align: middle; }
-.pcn-cards { display: grid; grid-template-columns: repeat(var(--sides), minmax(0, 1fr)); gap: 8px; }
-.pcn-card { border: 1px solid #ccc; border-radius: 6px; padding: 4px 8px; min-width: 0; }
+.pcn-cards { display: grid; grid-template-columns: repeat(var(--sides), minmax(0, 1fr)); gap: 8px;
+  /* the network as large as the height allows and the width leaves beside its numbers (about 17.5 readouts) */
+  --net: clamp(150px, min(calc(70vh - 270px), calc(var(--avail) / var(--sides) - 17.5 * var(--readout) - 40px)),
+               560px); }
+.pcn-card { border: 1px solid #ccc; border-radius: 6px; padding: 2px 8px 4px 8px; min-width: 0; }
 .pcn-card-title { font-size: var(--readout); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-.pcn-card-body { display: flex; gap: 10px; align-items: flex-start; }
+.pcn-card-body { display: flex; flex-wrap: wrap; gap: 4px 10px; align-items: flex-start; }
 .pcn-network { width: var(--net); height: var(--net); flex: 0 0 auto; }
 .pcn-network text { font: 700 15px sans-serif; pointer-events: none; }
-.pcn-side { min-width: 0; flex: 1 1 auto; }
+.pcn-side { min-width: max-content; flex: 1 1 0; }  /* the table's width; the events wrap to it */
 .pcn-facts { font-size: var(--readout); line-height: 1.3; border-collapse: collapse; }
 .pcn-facts td { padding: 0 10px 0 0; white-space: nowrap; }
-.pcn-events { font-size: 14px; line-height: 18px; margin-top: 4px; overflow-y: auto;
-  max-height: calc(var(--net) - 7.8 * var(--readout)); }
-.pcn-curves { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 6px; }
-.pcn-chart { height: var(--chart); width: 100%; }
+.pcn-events { font-size: 14px; line-height: 18px; margin-top: 4px; overflow-y: auto; width: 0; min-width: 100%;
+  max-height: max(54px, calc(var(--net) - 7.8 * var(--readout))); }
+.pcn-curves { flex: 1 1 auto; min-height: 150px; display: grid; gap: 6px;
+  grid-template-columns: repeat(4, minmax(0, 1fr)); grid-template-rows: minmax(0, 1fr); }
+.pcn-conflicts { flex: 1 1 auto; min-height: 260px; display: grid; gap: 8px;
+  grid-template-columns: repeat(2, minmax(0, 1fr)); grid-template-rows: minmax(0, 1fr); }
+.pcn-chart { height: 100%; width: 100%; min-width: 0; }
 .pcn-explain { max-width: 880px; padding: 4px 16px; font-size: 18px; }
 .pcn-explain blockquote { border-left: 4px solid #1f5fa8; margin: 12px 0; padding: 4px 14px; }
 .pcn-controls { width: 360px; padding: 8px 12px; }
 .pcn-controls .v-label { font-size: 15px; }
 .pcn-hint { font-size: 13px; color: #444; margin-top: -12px; }
 .pcn-seed-error { color: #b00020; font-size: 15px; font-weight: 600; }
-@media (max-width: 1000px) { .pcn-cards { grid-template-columns: minmax(0, 1fr); }
-  .pcn-curves { grid-template-columns: repeat(2, minmax(0, 1fr)); } }
+@media (max-height: 640px) { .pcn-legend { display: none; } }
+@media (max-width: 760px) { .pcn-cards { grid-template-columns: minmax(0, 1fr); }
+  .pcn-curves { grid-template-columns: repeat(2, minmax(0, 1fr)); grid-template-rows: repeat(2, 200px); } }
 """
 GLYPH = {"productive": ("✓", CONFLICT["productive"][0]), "avoided": ("…", CONFLICT["avoided"][0]),
          "destructive": ("✕", CONFLICT["destructive"][0]), "overruled": ("!", OVERRULED), "broke": ("✗", BROKE),
@@ -309,7 +318,9 @@ def chart(title: str, lines: list[tuple[str, list, str, str]], y_max=None, cross
     if crossover is not None and series:
         series[-1]["markLine"] = {"symbol": "none", "silent": True,
                                   "lineStyle": {"color": "#000", "type": "dashed", "width": 2},
-                                  "label": {"show": True, "position": "insideEndTop", "fontSize": 14,
+                                  # above the plot, reading away from the nearer side so it is never cut
+                                  "label": {"show": True, "position": "end", "fontSize": 14, "distance": 4,
+                                            "align": "left" if crossover < WEEKS / 2 else "right",
                                             "fontWeight": "bold", "color": "#000",
                                             "formatter": f"crossover: week {crossover}"},
                                   "data": [{"xAxis": crossover}]}
@@ -318,10 +329,19 @@ def chart(title: str, lines: list[tuple[str, list, str, str]], y_max=None, cross
             "title": {"text": title, "left": 4, "top": 2, "textStyle": {"fontSize": 15, "fontWeight": "bold"}},
             "tooltip": {"trigger": "axis", "textStyle": TEXT},
             "legend": {"show": legend, "bottom": 0, "itemWidth": 18, "textStyle": TEXT},
-            "grid": {"left": 8, "right": 16, "top": 32, "bottom": 46 if legend else 24, "containLabel": True},
+            "grid": {"left": 8, "right": 16, "top": 44, "bottom": 46 if legend else 24, "containLabel": True},
             "xAxis": {"type": "value", "min": 0, "max": WEEKS, "interval": 52, "name": "week",
                       "nameLocation": "middle", "nameGap": 22, **axis},
-            "yAxis": {"type": "value", "min": 0, "max": y_max, **axis}, "series": series}
+            "yAxis": {"type": "value", "min": 0, **nice_axis(y_max), **axis}, "series": series}
+
+
+def nice_axis(top: float | None) -> dict:
+    """An axis from 0 to a round number at or above `top`, in at most five round steps (1, 2 or 5 times 10^k)."""
+    if top is None or top <= 0:
+        return {"splitNumber": 4}
+    step = next(m * 10**k for k in range(math.floor(math.log10(top / 5)) - 1, 12) for m in (1, 2, 5)
+                if m * 10**k * 5 >= top)
+    return {"max": round(math.ceil(top / step - 1e-9) * step, 10), "interval": step}
 
 
 class Chart(solara.components.echarts.EchartsWidget):
@@ -349,9 +369,9 @@ def story_charts(pcns: Lockstep, week: int) -> list[dict]:
         return [(run.label, run.series(outcome, week), SIDE_COLOURS[i], "solid") for i, run in enumerate(pcns.runs)]
 
     most = max(int(run.model.state.stage_exists.sum()) for run in pcns.runs)
-    value = max(max(run.series("joint_value")) for run in pcns.runs)
+    value = max(max(run.series("joint_value")) for run in pcns.runs)  # over the weeks run, so it holds still
     return [chart("Milestones met on time", lines("milestones_met"), y_max=most, crossover=pcns.crossover(week)),
-            chart("Joint work delivered (value)", lines("joint_value"), y_max=math.ceil(max(value, 1.0))),
+            chart("Joint work delivered (value)", lines("joint_value"), y_max=max(value, 1.0)),
             chart("Trust between practices", lines("mean_trust"), y_max=1),
             chart("Meetings ending in agreement", lines("agreement_share"), y_max=1)]
 
@@ -375,8 +395,7 @@ def conflict_chart(run: PCNRun, week: int) -> dict:
 @solara.component
 def Conflicts(trainer: Trainer):
     week = trainer.on_screen()
-    with solara.Div(style="display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 8px; "
-                          "--chart: clamp(260px, 60vh, 600px)"):
+    with solara.Div(classes=["pcn-conflicts"]):
         for run in trainer.pcns.value.runs:
             figure(conflict_chart(run, week))
 
@@ -437,7 +456,7 @@ def Transport(trainer: Trainer):
         solara.ToggleButtonsSingle(value=trainer.speed, values=list(SPEEDS), dense=True)
         with solara.Div(style="flex: 1 1 160px; min-width: 160px; max-width: 420px;"):
             solara.SliderInt("Weeks run", value=week, min=0, max=max(trainer.pcns.value.week, 1),
-                             on_value=trainer.scrub, thumb_label=True)
+                             on_value=trainer.scrub, thumb_label=True, disabled=trainer.pcns.value.week == 0)
 
 
 @solara.component
@@ -527,11 +546,12 @@ def Legend(runs: list[PCNRun]):
 @solara.component
 def Simulation(trainer: Trainer):
     runs = trainer.pcns.value.runs
-    Legend(runs)
-    with solara.Div(classes=["pcn-cards"], style=f"--sides: {len(runs)}"):
-        for side, run in zip(SIDES, runs):
-            NetworkCard(trainer, side, run)
-    Curves(trainer)
+    with solara.Div(classes=["pcn-sim"]):
+        Legend(runs)
+        with solara.Div(classes=["pcn-cards"], style=f"--sides: {len(runs)}"):
+            for side, run in zip(SIDES, runs):
+                NetworkCard(trainer, side, run)
+        Curves(trainer)
 
 
 @solara.component
@@ -555,7 +575,9 @@ def TrainerPage(trainer: Trainer):
         if trainer.pinned.value:
             with solara.Card(margin=0, style="flex: 0 0 auto; max-height: 100vh; overflow-y: auto"):
                 Controls(trainer)
-        with solara.Div(classes=["pcn-page"], style="flex: 1 1 auto; min-width: 0"):
+        # --avail: the width the networks share (less the settings, when pinned beside the page)
+        avail = "calc(100vw - 420px)" if trainer.pinned.value else "calc(100vw - 40px)"
+        with solara.Div(classes=["pcn-page"], style=f"flex: 1 1 auto; min-width: 0; --avail: {avail}"):
             Header(trainer)
             Transport(trainer)
             if trainer.view.value == VIEWS[0]:
@@ -582,16 +604,17 @@ page = Page
 EXPLANATION = """
 ### What you are looking at
 
-**The circles are the general practices of one Primary Care Network**, five of them here, serving about
-40,000 patients. A bigger circle is a practice with more patients. Its fill is how much the practice
-**owns** the PCN's work: **dark blue** it owns it, **pale** it only goes along with it (passive compliance).
-A **dashed outline** means it has *disengaged*, usually because its people are worn out. A **pink "!"** marks a
-practice overruled in a decision it objected to; a **black "✗"** one that did not do its agreed share of the
-joint work (both for a month).
+**The circles are the general practices of one Primary Care Network**, {practices} of them here. A bigger
+circle is a practice with more patients. Its fill is how much the practice **owns** the PCN's work: **dark
+blue** it owns it, **pale** it only goes along with it (passive compliance). A **dashed outline** means it has
+*disengaged*, usually because its people are worn out. A **{overruled} "!"** marks a practice overruled in a
+decision it objected to; a **{broke} "✗"** one that did not do its agreed share of the joint work (both for
+{recent} weeks).
 
 **The lines are working relationships.** Thicker and darker means more trust. When two practices meet and
-disagree, the line is marked for that week: **green ✓**, the disagreement was talked through; **orange, dotted
-…**, it was left unsaid and tension builds up; **vermilion, dashed ✕**, it turned into a row and trust fell.
+disagree, the line is marked for that week: **{productive} ✓**, the disagreement was talked through;
+**{avoided} …**, it was left unsaid and tension builds up; **{destructive} ✕**, it turned into a row and trust
+fell.
 A decision pushed through over someone's objection costs trust on the objecting practice's lines.
 Beside each network, the numbers for the week shown and what happened in the last month.
 
@@ -625,4 +648,6 @@ This is a model, not a forecast: watch the shape of the story, not the exact num
 PCN; try a few. Move a control (for example the Clinical Director's style, or how much income is at stake) to ask
 "what if?". Across many seeds the command `pcnsim compare scenarios/race.yaml scenarios/trust_first.yaml`
 gives averages with confidence intervals.
-"""
+""".format(practices=BASIS.race.network.practices, recent=RECENT, overruled=COLOUR_NAMES[OVERRULED],
+           broke=COLOUR_NAMES[BROKE],
+           **{kind: f"{COLOUR_NAMES[colour.upper()]}, {DASH_WORDS[kind]}" for kind, (colour, _) in CONFLICT.items()})

@@ -14,7 +14,11 @@ CONFLICT = {
     "destructive": (OKABE_ITO["reddish purple"], "a row: trust fell"),
 }
 DASH = {"productive": "none", "avoided": "2 5", "destructive": "9 5"}  # SVG stroke-dasharray
+DASH_WORDS = {"productive": "solid", "avoided": "dotted", "destructive": "dashed"}
 OVERRULED, BROKE = "#000000", "#595959"  # marks on a practice: overruled in a decision; broke an agreement
+RECENT = 4  # weeks a practice keeps its mark for being overruled or breaking an agreement
+# What the explanation calls each colour.
+COLOUR_NAMES = {**{code: name for name, code in OKABE_ITO.items()}, OVERRULED: "black", BROKE: "grey"}
 # Ownership of the PCN's work, 0 to 1: from pale to dark blue (one hue, so it reads in grey and to every eye).
 OWNERSHIP_SCALE = ((0.0, (0xf7, 0xfb, 0xff)), (0.5, (0x6b, 0xae, 0xd6)), (1.0, (0x08, 0x30, 0x6b)))
 FLASHES = tuple(CONFLICT)  # mildest first

@@ -2,7 +2,7 @@
 
 The same PCN (same seed, same practices, same total national workload) taken through five years in
 two ways, drawn as the trainer page draws it: practices filled by their ownership of the PCN's work and sized by list size,
-ties by trust, a tie flashing where conflict showed, and the curves underneath. Writes
+ties by trust, a tie marked by colour and dash where conflict showed (no marks on practices), and the curves underneath. Writes
 
 - race.gif (and race.mp4 when there is an ffmpeg: on the PATH, or imageio-ffmpeg's): the two networks week by
   week;
@@ -32,7 +32,7 @@ from ..config import ScenarioError
 from ..outputs.files import written as atomic
 from ..outputs.stats import crossover
 from ..engine.rules import ACTIVE_OWNERSHIP
-from .drawing import CONFLICT, FLASHES, SIDE_COLOURS, elapsed, ink_on, ownership_fill, positions, trust_grey
+from .drawing import CONFLICT, DASH, FLASHES, SIDE_COLOURS, elapsed, ink_on, ownership_fill, positions, trust_grey
 from .lockstep import Lockstep, PCNRun
 from .settings import DEFAULT_SEED, RACE, TRUST_FIRST, WEEKS, describe
 
@@ -40,6 +40,9 @@ EVERY = 2  # weeks between animation frames
 FPS = 12
 HOLD_SECONDS = 3  # the last frame stays this long
 GIF_WIDTH = 960  # pixels; the MP4 keeps the full 1280 x 720
+# the page's dashes (drawing.DASH) in matplotlib's terms, so a conflict is told apart by more than colour
+LINESTYLE = {kind: "solid" if dash == "none" else (0, tuple(float(x) / 2 for x in dash.split()))
+             for kind, dash in DASH.items()}
 CURVES = (  # the page's: boxes ticked beside the value of the joint work behind them, then trust and agreement
     ("milestones_met", "Milestones met on time (total)"),
     ("joint_value", "Joint work delivered (value)"),
@@ -127,8 +130,8 @@ class Drawing:
 
     def _legend(self) -> None:
         handles = [Patch(facecolor=ownership_fill(o), edgecolor="#333", label=f"ownership {o:g}") for o in (0, 0.5, 1)]
-        handles += [Line2D([], [], color=colour, linewidth=4, label=words.split(" (")[0])
-                    for colour, words in CONFLICT.values()]
+        handles += [Line2D([], [], color=colour, linewidth=4, linestyle=LINESTYLE[kind], label=words.split(" (")[0])
+                    for kind, (colour, words) in CONFLICT.items()]
         handles += [Line2D([], [], color=str(trust_grey(0.9)), linewidth=6, label="thick, dark tie: high trust")]
         self.fig.legend(handles=handles, loc="lower center", ncol=7, fontsize=9, frameon=False,
                         bbox_to_anchor=(0.5, 0.0))
@@ -148,6 +151,7 @@ class Drawing:
                         worst[e] = kind
             net["flashes"].set_segments([net["ends"][e] for e in worst])
             net["flashes"].set_color([CONFLICT[kind][0] for kind in worst.values()])
+            net["flashes"].set_linestyles([LINESTYLE[kind] for kind in worst.values()])
             net["nodes"].set_facecolor([ownership_fill(o) for o in frame.ownership])
             for number, o in zip(net["numbers"], frame.ownership):
                 number.set_color(ink_on(o))

@@ -24,6 +24,7 @@ from ..config.docgen import regenerate
 from ..engine.batch import simulate
 from ..engine.outcomes import OUTCOMES
 from . import settings
+from .drawing import RECENT
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = (ROOT / "README.md", ROOT / "docs" / "TRAINERS.md")
@@ -84,6 +85,11 @@ def session() -> str:
     value_end = _both(race, first, "joint_value", END, "{:.1f}")
     trust_end = _both(race, first, "mean_trust", END)
     imposed, imposed_later = (int(column(race, "decisions_imposed")[w]) for w in PAUSES)
+    # the page marks an overruled practice for RECENT weeks: is there a mark at six months?
+    imposed_by_week = column(race, "decisions_imposed")
+    marked = imposed_by_week[early] > imposed_by_week[early - RECENT]
+    rises = np.flatnonzero(np.diff(imposed_by_week[:early + 1]) > 0)
+    last_imposed = int(rises[-1]) + 1 if rises.size else None
     broken_later = int(column(race, "broken_agreements")[later])
     led = ("leadership.facilitation=0.9",)
     (led_race,), (led_first,) = pair((seed,), led)
@@ -98,8 +104,11 @@ def session() -> str:
          '"Who is doing better?"',
          f"Race has met {met[early]:.0f} milestones of the {due[early]:.0f} due to Trust first's "
          f"{first_met[early]:.0f} of {first_due[early]:.0f}: it started all five specifications at once. "
-         f"It has pushed {imposed} decision{'s' if imposed != 1 else ''} through over objections (the black "
-         f"**!** on a practice), and its practices have had little time to meet: trust {trust_early[0]} against "
+         f"It has pushed {imposed} decision{'s' if imposed != 1 else ''} through over objections"
+         + (" (the black **!** on a practice)" if marked else
+            f" (the last at week {last_imposed}: drag *Weeks run* back to it to see the black **!**)"
+            if last_imposed else "")
+         + f", and its practices have had little time to meet: trust {trust_early[0]} against "
          f"Trust first's {trust_early[1]}, thinner and paler ties, and {agree_early[0]} of its meetings end in "
          f"agreement against {agree_early[1]}."),
         ("1:45", "Press **2 years**. Press **Back** a few times to read the weeks' events beside each network.",
