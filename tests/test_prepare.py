@@ -1,0 +1,165 @@
+"""Preparing the model before the page offers a run (issue 16, item 2): status, failures, the card.
+
+`prepare.Preparation` is tested with stand-in work that waits for the test, so "not ready yet" is a state
+the test holds, not a race it hopes to win. Every wait has a ceiling (HANG) that only catches a hang; how
+long preparing takes is measured in benchmarks/page_start.py.
+"""
+
+import re
+import threading
+import time
+
+import ipywidgets
+import solara
+
+from pcnsim.trainer import prepare
+
+HANG = 600  # seconds: a cold compile on a loaded two-core machine is slow, never this slow
+
+
+class Held:
+    """Stand-in work for a Preparation: waits until `release`, then returns or raises `failure`."""
+
+    def __init__(self, failure: BaseException | None = None) -> None:
+        self.go, self.calls, self.failure = threading.Event(), [], failure
+
+    def __call__(self) -> None:
+        self.calls.append(threading.current_thread().name)
+        assert self.go.wait(HANG), "the test never released the work"
+        if self.failure is not None:
+            raise self.failure
+
+    def release(self) -> None:
+        self.go.set()
+
+
+def test_status_is_not_ready_then_ready_and_preparing_runs_once():
+    work = Held()
+    preparation = prepare.Preparation(work, cold=lambda: True)
+    assert preparation.status() == prepare.Status(ready=False, words=prepare.WORDS)
+    preparation.begin()
+    preparation.begin()
+    now = preparation.status()
+    assert not now.ready and now.error is None
+    assert now.words == "Preparing the model…" and now.reason.startswith("First start on this computer: compiling")
+    work.release()
+    done = preparation.wait(HANG)
+    assert done.ready and done.error is None
+    preparation.begin()
+    assert work.calls == ["pcnsim-prepare"]  # once, in its own thread
+
+
+def test_a_warm_cache_says_loading():
+    work = Held()
+    preparation = prepare.Preparation(work, cold=lambda: False)
+    preparation.begin()
+    assert preparation.status().reason == prepare.WARM and not preparation.cold
+    work.release()
+    assert preparation.wait(HANG).ready
+
+
+def test_a_failure_while_compiling_is_an_error_line_not_a_hang(monkeypatch, capsys):
+    def broken():
+        raise RuntimeError("LLVM ran out of\nmemory")
+
+    monkeypatch.setattr(prepare, "runs", broken)  # what the default work calls to compile and load the kernels
+    preparation = prepare.Preparation(cold=lambda: False)
+    preparation.begin()
+    failed = preparation.wait(HANG)
+    assert not failed.ready and failed.words == prepare.FAILED
+    assert re.fullmatch(r"RuntimeError: LLVM ran out of memory \(at test_prepare\.py:\d+\)", failed.error)
+    assert f"error: preparing the model: {failed.error}" in capsys.readouterr().err.splitlines()
+
+
+def test_a_failure_to_look_at_the_cache_is_an_error_line_too():
+    def unreadable():
+        raise PermissionError("cannot read the cache folder")
+
+    preparation = prepare.Preparation(Held(), cold=unreadable)
+    preparation.begin()
+    failed = preparation.wait(HANG)
+    assert not failed.ready and failed.error.startswith("PermissionError: cannot read the cache folder")
+
+
+def strings(widget) -> list[str]:
+    """Every text shown under a widget, depth first."""
+    found = []
+    for child in getattr(widget, "children", None) or []:
+        found += [child] if isinstance(child, str) else strings(child) if isinstance(child, ipywidgets.Widget) else []
+    return found
+
+
+def shown(box) -> str:
+    return " | ".join(strings(box))
+
+
+def wait_until(condition, what: str) -> None:
+    """Wait for a page rendered by `solara.render` to change from another thread (a ceiling for a hang only)."""
+    ceiling = time.monotonic() + HANG
+    while not condition():
+        assert time.monotonic() < ceiling, f"waited {HANG} s for {what}"
+        time.sleep(0.01)
+
+
+def test_the_card_says_what_is_being_prepared_then_the_page_is_rendered():
+    work = Held()
+    preparation = prepare.Preparation(work, cold=lambda: True)
+
+    @solara.component
+    def Page():
+        count = solara.use_memo(lambda: [0], [])  # a hook inside render: it has a component of its own
+        count[0] += 1
+        solara.Text("the trainer's page")
+
+    box, rc = solara.render(prepare.WhenReady(lambda: Page(), preparation), handle_error=False)
+    try:
+        text = shown(box)
+        assert "Preparing the model…" in text and "First start on this computer" in text and "s so far" in text
+        assert "the trainer's page" not in text
+        work.release()
+        wait_until(lambda: "the trainer's page" in shown(box), "the page")
+        assert "Preparing the model" not in shown(box)
+    finally:
+        rc.close()
+
+
+def test_the_card_shows_a_failure():
+    work = Held(RuntimeError("no compiler"))
+    preparation = prepare.Preparation(work, cold=lambda: True)
+    box, rc = solara.render(prepare.WhenReady(lambda: solara.Text("the page"), preparation), handle_error=False)
+    try:
+        work.release()
+        wait_until(lambda: "RuntimeError: no compiler" in shown(box), "the error line")
+        assert prepare.FAILED in shown(box) and "the page" not in shown(box)
+    finally:
+        rc.close()
+
+
+class Watched(prepare.Preparation):
+    """A Preparation that remembers which threads read its status."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.readers: set[threading.Thread] = set()
+        self.polled = threading.Event()
+
+    def status(self) -> prepare.Status:
+        if threading.current_thread() is not threading.main_thread():
+            self.readers.add(threading.current_thread())
+            self.polled.set()
+        return super().status()
+
+
+def test_a_closed_page_stops_polling():
+    work = Held()
+    preparation = Watched(work, cold=lambda: True)
+    box, rc = solara.render(prepare.WhenReady(lambda: solara.Text("the page"), preparation), handle_error=False)
+    try:
+        assert preparation.polled.wait(HANG)
+        (poller,) = preparation.readers
+        assert poller.is_alive()
+    finally:
+        rc.close()  # as when the tab closes: the page's components go
+    poller.join(HANG)
+    assert not poller.is_alive() and not preparation.status().ready
+    work.release()
