@@ -8,12 +8,15 @@ long preparing takes is measured in benchmarks/page_start.py.
 import re
 import threading
 import time
+from pathlib import Path
 
 import ipywidgets
 import solara
 
 from pcnsim.trainer import prepare
+from test_browser import CHROMIUM, FLAGS, GUARD, LOCAL, browser  # noqa: F401  (browser: the fixture)
 
+ROOT = Path(__file__).resolve().parent.parent
 HANG = 600  # seconds: a cold compile on a loaded two-core machine is slow, never this slow
 
 
@@ -163,3 +166,33 @@ def test_a_closed_page_stops_polling():
     poller.join(HANG)
     assert not poller.is_alive() and not preparation.status().ready
     work.release()
+
+
+def test_a_second_thread_waits_for_the_first_threads_compile(monkeypatch):
+    """The page's thread building a PCN while preparing compiles waits, then loads, rather than compiling too."""
+    from pcnsim.engine import warm
+
+    entered, go, order = threading.Event(), threading.Event(), []
+
+    def compiling(*args):
+        entered.set()
+        assert go.wait(HANG)
+        order.append("compiled")
+
+    monkeypatch.setattr(warm, "_warmed", False)
+    monkeypatch.setattr(warm, "_warm", compiling)
+
+    def page():
+        warm.warm(None, None, None, None, None)
+        order.append("page built")
+
+    preparing = threading.Thread(target=warm.warm, args=(None,) * 5)
+    preparing.start()
+    assert entered.wait(HANG)
+    second = threading.Thread(target=page)
+    second.start()
+    second.join(0.5)  # long enough for a page that did not wait to be built; a page that waits is never early
+    go.set()
+    preparing.join(HANG)
+    second.join(HANG)
+    assert order == ["compiled", "page built"]
