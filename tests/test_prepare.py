@@ -1,14 +1,24 @@
-"""Preparing the model before the page offers a run (issue 16, item 2): status, failures, the card.
+"""Preparing the model before the page offers a run (issue 16, item 2): status, failures, the card, the browser.
 
 `prepare.Preparation` is tested with stand-in work that waits for the test, so "not ready yet" is a state
-the test holds, not a race it hopes to win. Every wait has a ceiling (HANG) that only catches a hang; how
-long preparing takes is measured in benchmarks/page_start.py.
+the test holds, not a race it hopes to win. The browser test serves tests/prepare_page.py (`WhenReady`
+around a page with a Play button) from a server whose numba cache is empty (XDG_CACHE_HOME: jit.py keeps
+the cache under it and sets numba's CACHE_DIR itself, so NUMBA_CACHE_DIR alone would not empty it), holds
+the preparing until the page has shown "Preparing the model", then lets the real compile run and waits for
+Play. Every wait has a ceiling (HANG) that only catches a hang; how long preparing takes is measured in
+benchmarks/page_start.py.
 """
 
+import os
 import re
+import socket
+import subprocess
+import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
+from urllib.parse import urlparse
 
 import ipywidgets
 import solara
@@ -196,3 +206,78 @@ def test_a_second_thread_waits_for_the_first_threads_compile(monkeypatch):
     preparing.join(HANG)
     second.join(HANG)
     assert order == ["compiled", "page built"]
+
+
+# ---------------------------------------------------------------- in a real browser, on an empty cache
+
+# Run in the server before `serve`: preparing waits until the test writes a line to the server's stdin.
+HOLD = """
+import os, pcnsim.trainer.prepare as _prepare
+_real = _prepare.SHARED._work
+
+def _held():
+    print("HELD", flush=True)
+    os.read(0, 1)
+    _real()
+
+_prepare.SHARED._work = _held
+"""
+
+
+def test_a_cold_start_says_it_is_preparing_then_the_page_is_usable(browser, tmp_path):  # noqa: F811
+    cache, log_path = tmp_path / "cache", tmp_path / "server.log"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/"
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "NUMBA_CACHE_DIR": str(cache / "numba"),
+           "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
+    errors, outside, failed = [], [], []
+    with open(log_path, "w") as log:
+        server = subprocess.Popen([sys.executable, "-c", GUARD + HOLD + "from pcnsim.trainer.server import serve; "
+                                   f"serve('127.0.0.1', {port}, page='prepare_page')"],
+                                  cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        ceiling = time.monotonic() + HANG
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=5).read()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < ceiling, log_path.read_text()[-2000:]
+                time.sleep(0.05)
+        page = browser.new_page(viewport={"width": 1200, "height": 800})
+        page.set_default_timeout(HANG * 1000)
+        try:
+            page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("request", lambda r: urlparse(r.url).hostname not in LOCAL and r.url.startswith("http")
+                    and outside.append(r.url))
+            page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
+            page.goto(url)
+            page.get_by_text("Preparing the model").wait_for()
+            page.get_by_text("First start on this computer: compiling the model").wait_for()
+            assert "HELD" in log_path.read_text() and not list(cache.rglob("*.nbi"))  # nothing compiled yet
+            play = page.get_by_role("button", name="Play")
+            assert play.count() == 0
+            server.stdin.write(b"\n")
+            server.stdin.flush()
+            play.wait_for()
+            assert play.is_enabled() and page.get_by_text("Preparing the model").count() == 0
+            play.click()
+            page.get_by_text("Week 1", exact=True).wait_for()
+        finally:
+            page.close()
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    log = log_path.read_text()
+    assert "preparing the model: first start on this computer, compiling it" in log
+    assert list(cache.rglob("*.nbi")), "the server's preparing compiled nothing into the empty cache"
+    assert not outside, f"requests to other hosts: {outside}"
+    assert not failed, f"failed requests: {failed}"
+    assert not errors, f"console errors: {errors}"
+    assert "OUTBOUND" not in log and "error" not in log, log[-2000:]
