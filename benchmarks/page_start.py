@@ -89,7 +89,7 @@ def page_start(browser, cache: Path, module: str | None) -> tuple[float, float, 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--warm", type=int, default=3, help="warm starts to take the median of (default: 3)")
+    parser.add_argument("--warm", type=int, default=3, help="warm starts to take the median of (default: 3; 0: cold only)")
     parser.add_argument("--page", help="the page module to serve (default: the trainer's, as `pcnsim app` serves it)")
     args = parser.parse_args()
     with sync_playwright() as p, tempfile.TemporaryDirectory(prefix="pcnsim-cache-") as folder:
@@ -108,8 +108,10 @@ def main() -> None:
     print(f"page {args.page or 'pcnsim.trainer.app'}; "
           f"bare `python -c 'import solara'`: {base:.1f} s (median of {len(floor)})")
     print(f"{'seconds from server start':26}" + "".join(f"{name:>10}" for name in COLUMNS) + f"{'usable/import':>15}")
-    for name, times in [("cold (empty cache)", cold), (f"warm (median of {len(warm)})",
-                                                       tuple(statistics.median(t) for t in zip(*warm)))]:
+    rows = [("cold (empty cache)", cold)]
+    if warm:
+        rows.append((f"warm (median of {len(warm)})", tuple(statistics.median(t) for t in zip(*warm))))
+    for name, times in rows:
         print(f"{name:26}" + "".join(f"{t:10.1f}" for t in times) + f"{times[2] / base:14.1f}x")
     if not compiled:
         print("note: the cold start wrote no kernels into the fresh cache: it was not cold "
