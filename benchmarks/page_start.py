@@ -1,13 +1,18 @@
 """How long the trainer's page takes to start: cold (an empty numba cache) and warm (kernels cached).
 
-    .venv/bin/python benchmarks/page_start.py [--warm N]
+    .venv/bin/python benchmarks/page_start.py [--warm N] [--page MODULE]
 
-Page start is from starting the server (`serve`, in a fresh process, as `pcnsim app` does) to the page's
-first render in headless Chromium (the week counter shown); "first week" adds pressing Step once and
-seeing week 1 (the step kernels). A cold start compiles the kernels into a fresh, empty cache folder
-(NUMBA_CACHE_DIR), leaving the tree's own cache alone; the warm starts then load them from that folder.
-Each is set beside a bare `python -c "import solara"` timed in the same run, the floor of any Solara
-page on this machine, so the ratios mean something on a machine of any speed or load.
+Each start runs the server in a fresh process, as `pcnsim app` does (`serve`), and the page in headless
+Chromium, and times from starting the server to:
+  server     the server answers HTTP;
+  paint      the first paint that means something: the "Preparing the model" card, or the page's Play button;
+  usable     the Play button enabled (the model ready: its kernels compiled or loaded);
+  week 1     after pressing Play, the week counter (`.pcn-week`, if the page has one) at week 1 or later.
+A cold start compiles the kernels into a fresh, empty cache folder (XDG_CACHE_HOME, under which jit.py keeps
+numba's cache; NUMBA_CACHE_DIR is set to it too), leaving the user's own cache alone; the warm starts then load
+them from that folder. Each is set beside a bare `python -c "import solara"` timed in the same run, the floor
+of any Solara page on this machine, so the ratios mean something on a machine of any speed or load.
+`--page` serves another page module (e.g. one that wraps the page in `prepare.WhenReady`).
 """
 
 from __future__ import annotations
@@ -23,13 +28,14 @@ import time
 import urllib.request
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 HANG = 600  # seconds
+COLUMNS = ("server", "paint", "usable", "week 1")
 
 
 def import_solara() -> float:
@@ -38,14 +44,15 @@ def import_solara() -> float:
     return time.monotonic() - started
 
 
-def page_start(browser, cache: Path) -> tuple[float, float]:
-    """Seconds from starting the server to the first render, and to week 1 after one Step."""
+def page_start(browser, cache: Path, module: str | None) -> tuple[float, float, float, float]:
+    """Seconds from starting the server to each of COLUMNS (week 1: NaN without a week counter)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "NUMBA_CACHE_DIR": str(cache / "numba")}
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-c", f"from pcnsim.trainer.app import serve; serve('127.0.0.1', {port})"],
+    serve = f"serve('127.0.0.1', {port})" if module is None else f"serve('127.0.0.1', {port}, page={module!r})"
+    proc = subprocess.Popen([sys.executable, "-c", f"from pcnsim.trainer.server import serve; {serve}"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -57,48 +64,58 @@ def page_start(browser, cache: Path) -> tuple[float, float]:
                 if proc.poll() is not None or time.monotonic() > started + HANG:
                     raise SystemExit(f"the server did not start (exit status {proc.poll()})")
                 time.sleep(0.05)
+        up = time.monotonic() - started
         page = browser.new_page(viewport={"width": 1400, "height": 960})
         page.set_default_timeout(HANG * 1000)
         try:
             page.goto(url)
-            page.locator(".pcn-week").wait_for()
-            shown = time.monotonic() - started
-            page.get_by_role("button", name="Step").click()
-            page.wait_for_function("document.querySelector('.pcn-week').innerText.startsWith('Week 1 ')")
-            stepped = time.monotonic() - started
+            play = page.get_by_role("button", name="Play")
+            page.get_by_text("Preparing the model").or_(play).first.wait_for()
+            painted = time.monotonic() - started
+            expect(play).to_be_enabled(timeout=HANG * 1000)
+            usable = time.monotonic() - started
+            stepped = float("nan")
+            if page.locator(".pcn-week").count():
+                play.click()
+                page.wait_for_function("!/^Week 0\\b/.test(document.querySelector('.pcn-week').innerText)")
+                stepped = time.monotonic() - started
         finally:
             page.close()
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    return shown, stepped
+    return up, painted, usable, stepped
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--warm", type=int, default=3, help="warm starts to take the median of (default: 3)")
+    parser.add_argument("--warm", type=int, default=3, help="warm starts to take the median of (default: 3; 0: cold only)")
+    parser.add_argument("--page", help="the page module to serve (default: the trainer's, as `pcnsim app` serves it)")
     args = parser.parse_args()
-    with sync_playwright() as p, tempfile.TemporaryDirectory(prefix="pcnsim-numba-") as folder:
+    with sync_playwright() as p, tempfile.TemporaryDirectory(prefix="pcnsim-cache-") as folder:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         cache = Path(folder)
         floor = [import_solara()]
-        cold = page_start(browser, cache)
+        cold = page_start(browser, cache, args.page)
         compiled = sum(1 for _ in cache.rglob("*.nbi"))
         floor.append(import_solara())
         warm = []
         for _ in range(args.warm):
-            warm.append(page_start(browser, cache))
+            warm.append(page_start(browser, cache, args.page))
             floor.append(import_solara())
         browser.close()
     base = statistics.median(floor)
-    warm_shown, warm_stepped = (statistics.median(times) for times in zip(*warm))
-    print(f"bare `python -c 'import solara'`: {base:.1f} s (median of {len(floor)})")
-    print(f"{'':22} {'page start':>12} {'x import':>9} {'first week':>12} {'x import':>9}")
-    for name, (shown, stepped) in [("cold (empty cache)", cold), (f"warm (median of {len(warm)})",
-                                                                   (warm_shown, warm_stepped))]:
-        print(f"{name:22} {shown:10.1f} s {shown / base:8.1f}x {stepped:10.1f} s {stepped / base:8.1f}x")
+    print(f"page {args.page or 'pcnsim.trainer.app'}; "
+          f"bare `python -c 'import solara'`: {base:.1f} s (median of {len(floor)})")
+    print(f"{'seconds from server start':26}" + "".join(f"{name:>10}" for name in COLUMNS) + f"{'usable/import':>15}")
+    rows = [("cold (empty cache)", cold)]
+    if warm:
+        rows.append((f"warm (median of {len(warm)})", tuple(statistics.median(t) for t in zip(*warm))))
+    for name, times in rows:
+        print(f"{name:26}" + "".join(f"{t:10.1f}" for t in times) + f"{times[2] / base:14.1f}x")
     if not compiled:
-        print("note: the cold start wrote no kernels into NUMBA_CACHE_DIR: it was not cold (the cache is kept elsewhere)")
+        print("note: the cold start wrote no kernels into the fresh cache: it was not cold "
+              "(the cache is kept elsewhere)")
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 

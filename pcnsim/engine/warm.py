@@ -23,6 +23,7 @@ import os
 import pickle
 import subprocess
 import sys
+import threading
 import types
 from contextlib import contextmanager
 from importlib import import_module
@@ -40,6 +41,7 @@ COST = {"work": 16.0, "measure": 12.0, "decide": 10.0, "meet": 16.0, "social_com
         "remember_agreement": 3.0, "milestones": 1.0, "remember_trust": 1.0}
 PYTHON_CALLED = {"start", "step", "measure_pcns"}  # the kernels called from Python (batch.py), not from kernels
 _warmed = False
+_warming = threading.Lock()  # one thread of a process warms at a time
 
 
 class _Recorder:
@@ -139,11 +141,23 @@ def cache_ready() -> bool:
 
 def warm(state, params, wanted, outcomes, layout, helpers: int | None = None) -> None:
     """Make sure `start` and `step` are compiled for this batch's types, compiling them on two cores if the cache
-    is cold. Cheap once done (a flag per process). Anything going wrong here leaves compiling to numba, as before."""
+    is cold. Cheap once done (a flag per process). Anything going wrong here leaves compiling to numba, as before.
+
+    A second thread of this process (the page's, while the server's preparing compiles) waits for the first
+    to finish and then loads what it compiled, rather than compiling the same kernels beside it on one core."""
     global _warmed
     if _warmed:
         return
-    _warmed = True
+    with _warming:
+        if _warmed:
+            return
+        try:
+            _warm(state, params, wanted, outcomes, layout, helpers)
+        finally:
+            _warmed = True
+
+
+def _warm(state, params, wanted, outcomes, layout, helpers: int | None) -> None:
     if not isinstance(week.step, numba.core.registry.CPUDispatcher) or cache_ready():  # no jit, or compiled
         return
     with _locked():

@@ -6,6 +6,8 @@ the host's CPU and memory at `/resourcez`, and has more routes for operators and
 puts a filter in front of it: a request outside `SERVED`, or for a CDN file this machine does not hold,
 gets 404 before Solara sees it, so no request can make the server reach another machine. An error inside
 a request is logged in one line, and a `--host` that other machines can reach gets a one-line warning.
+`serve` starts preparing the model (pcnsim.trainer.prepare) before the server, and says on the terminal
+when that means compiling.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ import os
 import re
 import socket
 import sys
-import traceback
 import warnings
 from pathlib import Path
+
+from . import prepare
+from .prepare import one_line
 
 TITLE = "It is not a race: a PCN trainer"
 # What the page uses: the page itself, Solara's and the widgets' files, and its kernel's connection
@@ -67,14 +71,6 @@ def only_the_page(app, cdn_copy: Path):
     return filtered
 
 
-def one_line(exc: BaseException) -> str:
-    """An exception as one line: its kind, its message and where it was raised."""
-    where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
-    place = f" (at {os.path.basename(where[0].filename)}:{where[0].lineno})" if where else ""
-    message = " ".join(str(exc).split())
-    return f"{type(exc).__name__}{': ' + message if message else ''}{place}"
-
-
 class OneLine(logging.Formatter):
     """Log records in one line each, a traceback shortened to `one_line`."""
 
@@ -104,10 +100,13 @@ def reachable_from_elsewhere(host: str) -> bool:
     return any(not ipaddress.ip_address(info[4][0].split("%")[0]).is_loopback for info in found)
 
 
-def serve(host: str = "127.0.0.1", port: int = 8765) -> None:
+def serve(host: str = "127.0.0.1", port: int = 8765, page: str = "pcnsim.trainer.app") -> None:
     """Serve the page on http://host:port until interrupted (everything from this machine: no CDN, no telemetry).
 
-    Raises ScenarioError (one line for the user) if the address cannot be used or a preset's file is missing.
+    The model is prepared (`prepare.begin`: its kernels compiled or loaded) while the server starts and the
+    browser connects; the page says so until it is ready. `page` is the module whose `Page` is served (the
+    trainer's page; a test may serve another). Raises ScenarioError (one line for the user) if the address
+    cannot be used or a preset's file is missing.
     """
     from ..config import ScenarioError
     from . import settings as _presets  # noqa: F401  (a missing or bad scenario file: one line, before serving)
@@ -121,7 +120,8 @@ def serve(host: str = "127.0.0.1", port: int = 8765) -> None:
     if reachable_from_elsewhere(host):
         print(f"warning: --host {host}: the page is served beyond this computer, to anyone on the network who "
               f"can reach port {port} (use --host 127.0.0.1 for this computer only)", file=sys.stderr, flush=True)
-    os.environ["SOLARA_APP"] = "pcnsim.trainer.app"
+    prepare.begin()
+    os.environ["SOLARA_APP"] = page
     os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
     import uvicorn
     from solara.server import settings
@@ -134,5 +134,8 @@ def serve(host: str = "127.0.0.1", port: int = 8765) -> None:
     from solara.server.starlette import app
 
     print(f"pcnsim trainer: open http://{host}:{port} in a browser (Ctrl+C stops it)", flush=True)
+    if prepare.SHARED.cold:
+        print("pcnsim trainer: preparing the model: first start on this computer, compiling it (about half a "
+              "minute; later starts take a few seconds)", flush=True)
     uvicorn.run(only_the_page(app, Path(settings.assets.proxy_cache_dir)), host=host, port=port,
                 log_config=log_in_one_line(), log_level="warning")
