@@ -1,6 +1,6 @@
 """How long the trainer's page takes to start: cold (an empty numba cache) and warm (kernels cached).
 
-    .venv/bin/python benchmarks/page_start.py [--warm N] [--page MODULE]
+    .venv/bin/python benchmarks/page_start.py [--warm N]
 
 Each start runs the server in a fresh process, as `pcnsim app` does (`serve`), and the page in headless
 Chromium, and times from starting the server to:
@@ -12,7 +12,6 @@ A cold start compiles the kernels into a fresh, empty cache folder (XDG_CACHE_HO
 numba's cache; NUMBA_CACHE_DIR is set to it too), leaving the user's own cache alone; the warm starts then load
 them from that folder. Each is set beside a bare `python -c "import solara"` timed in the same run, the floor
 of any Solara page on this machine, so the ratios mean something on a machine of any speed or load.
-`--page` serves another page module (e.g. one that wraps the page in `prepare.WhenReady`).
 """
 
 from __future__ import annotations
@@ -44,15 +43,14 @@ def import_solara() -> float:
     return time.monotonic() - started
 
 
-def page_start(browser, cache: Path, module: str | None) -> tuple[float, float, float, float]:
+def page_start(browser, cache: Path) -> tuple[float, float, float, float]:
     """Seconds from starting the server to each of COLUMNS (week 1: NaN without a week counter)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "XDG_CACHE_HOME": str(cache), "NUMBA_CACHE_DIR": str(cache / "numba")}
     started = time.monotonic()
-    serve = f"serve('127.0.0.1', {port})" if module is None else f"serve('127.0.0.1', {port}, page={module!r})"
-    proc = subprocess.Popen([sys.executable, "-c", f"from pcnsim.trainer.server import serve; {serve}"],
+    proc = subprocess.Popen([sys.executable, "-c", f"from pcnsim.trainer.server import serve; serve('127.0.0.1', {port})"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -90,23 +88,21 @@ def page_start(browser, cache: Path, module: str | None) -> tuple[float, float, 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warm", type=int, default=3, help="warm starts to take the median of (default: 3; 0: cold only)")
-    parser.add_argument("--page", help="the page module to serve (default: the trainer's, as `pcnsim app` serves it)")
     args = parser.parse_args()
     with sync_playwright() as p, tempfile.TemporaryDirectory(prefix="pcnsim-cache-") as folder:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         cache = Path(folder)
         floor = [import_solara()]
-        cold = page_start(browser, cache, args.page)
+        cold = page_start(browser, cache)
         compiled = sum(1 for _ in cache.rglob("*.nbi"))
         floor.append(import_solara())
         warm = []
         for _ in range(args.warm):
-            warm.append(page_start(browser, cache, args.page))
+            warm.append(page_start(browser, cache))
             floor.append(import_solara())
         browser.close()
     base = statistics.median(floor)
-    print(f"page {args.page or 'pcnsim.trainer.app'}; "
-          f"bare `python -c 'import solara'`: {base:.1f} s (median of {len(floor)})")
+    print(f"bare `python -c 'import solara'`: {base:.1f} s (median of {len(floor)})")
     print(f"{'seconds from server start':26}" + "".join(f"{name:>10}" for name in COLUMNS) + f"{'usable/import':>15}")
     rows = [("cold (empty cache)", cold)]
     if warm:

@@ -1,8 +1,7 @@
 """Preparing the model before the page offers a run (issue 16, item 2): status, failures, the card, the browser.
 
 `prepare.Preparation` is tested with stand-in work that waits for the test, so "not ready yet" is a state
-the test holds, not a race it hopes to win. The browser test serves tests/prepare_page.py (`WhenReady`
-around a page with a Play button) from a server whose numba cache is empty (XDG_CACHE_HOME: jit.py keeps
+the test holds, not a race it hopes to win. The browser test serves the trainer's page from a server whose numba cache is empty (XDG_CACHE_HOME: jit.py keeps
 the cache under it and sets numba's CACHE_DIR itself, so NUMBA_CACHE_DIR alone would not empty it), holds
 the preparing until the page has shown "Preparing the model", then lets the real compile run and waits for
 Play. Every wait has a ceiling (HANG) that only catches a hang; how long preparing takes is measured in
@@ -231,11 +230,11 @@ def test_a_cold_start_says_it_is_preparing_then_the_page_is_usable(browser, tmp_
         port = s.getsockname()[1]
     url = f"http://127.0.0.1:{port}/"
     env = {**os.environ, "XDG_CACHE_HOME": str(cache), "NUMBA_CACHE_DIR": str(cache / "numba"),
-           "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
+           "PYTHONPATH": str(ROOT)}
     errors, outside, failed = [], [], []
     with open(log_path, "w") as log:
         server = subprocess.Popen([sys.executable, "-c", GUARD + HOLD + "from pcnsim.trainer.server import serve; "
-                                   f"serve('127.0.0.1', {port}, page='prepare_page')"],
+                                   f"serve('127.0.0.1', {port})"],
                                   cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT)
     try:
         ceiling = time.monotonic() + HANG
@@ -264,8 +263,8 @@ def test_a_cold_start_says_it_is_preparing_then_the_page_is_usable(browser, tmp_
             server.stdin.flush()
             play.wait_for()
             assert play.is_enabled() and page.get_by_text("Preparing the model").count() == 0
-            play.click()
-            page.get_by_text("Week 1", exact=True).wait_for()
+            page.get_by_role("button", name="Step").click()
+            page.wait_for_function("document.querySelector('.pcn-week').innerText.startsWith('Week 1 ')")
         finally:
             page.close()
     finally:

@@ -31,6 +31,7 @@ from ..engine.rules import ACTIVE_OWNERSHIP
 from ..outputs.stats import trailing_mean
 from .drawing import BROKE, COLOUR_NAMES, CONFLICT, DASH, DASH_WORDS, OVERRULED, RECENT, SIDE_COLOURS, elapsed, \
     ink_on, ownership_fill, positions, trust_grey
+from . import prepare
 from .lockstep import Frame, Lockstep, PCNRun
 from .server import TITLE, serve  # noqa: F401  (`pcnsim app` serves this page with it)
 from .settings import BASIS, CONTROLS, DEFAULT_SEED, PRESETS, RACE, TRUST_FIRST, WEEKS, describe, differences, name
@@ -595,8 +596,8 @@ def TrainerPage(trainer: Trainer):
 
 @solara.component
 def Page():
-    """The page Solara serves: a fresh Trainer for each browser tab."""
-    TrainerPage(solara.use_memo(Trainer, []))
+    """The page Solara serves: a fresh Trainer for each browser tab, once the model is prepared (prepare.py)."""
+    prepare.WhenReady(lambda: TrainerPage(solara.use_memo(Trainer, [])))
 
 
 page = Page

@@ -100,12 +100,11 @@ def reachable_from_elsewhere(host: str) -> bool:
     return any(not ipaddress.ip_address(info[4][0].split("%")[0]).is_loopback for info in found)
 
 
-def serve(host: str = "127.0.0.1", port: int = 8765, page: str = "pcnsim.trainer.app") -> None:
+def serve(host: str = "127.0.0.1", port: int = 8765) -> None:
     """Serve the page on http://host:port until interrupted (everything from this machine: no CDN, no telemetry).
 
     The model is prepared (`prepare.begin`: its kernels compiled or loaded) while the server starts and the
-    browser connects; the page says so until it is ready. `page` is the module whose `Page` is served (the
-    trainer's page; a test may serve another). Raises ScenarioError (one line for the user) if the address
+    browser connects; the page says so until it is ready. Raises ScenarioError (one line for the user) if the address
     cannot be used or a preset's file is missing.
     """
     from ..config import ScenarioError
@@ -121,7 +120,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, page: str = "pcnsim.trainer
         print(f"warning: --host {host}: the page is served beyond this computer, to anyone on the network who "
               f"can reach port {port} (use --host 127.0.0.1 for this computer only)", file=sys.stderr, flush=True)
     prepare.begin()
-    os.environ["SOLARA_APP"] = page
+    os.environ["SOLARA_APP"] = "pcnsim.trainer.app"
     os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
     import uvicorn
     from solara.server import settings
